@@ -1,0 +1,39 @@
+# ecowatch build. `make demo` runs the main job; `make test` runs every check CI runs.
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME      ?= 3s
+BIN           := bin/ecowatch
+DEMO_DIR      ?= $(CURDIR)/.demo
+
+.PHONY: all build demo test vet staticcheck fmt-check gotest fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ecowatch
+
+demo: build
+	./scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+test: fmt-check vet staticcheck gotest fuzz
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+gotest:
+	$(GO) test -race -count=1 ./...
+
+# A short pass of every fuzz target over its committed corpus and a few
+# seconds of new inputs.
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin $(DEMO_DIR)

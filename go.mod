@@ -1,0 +1,3 @@
+module ecowatch
+
+go 1.26
