@@ -5,12 +5,22 @@ FUZZTIME      ?= 3s
 BIN           := bin/ecowatch
 DEMO_DIR      ?= $(CURDIR)/.demo
 
-.PHONY: all build demo test vet staticcheck fmt-check gotest fuzz clean
+.PHONY: all build ui demo test vet staticcheck fmt-check gotest fuzz clean
 
 all: build
 
-build:
-	$(GO) build -o $(BIN) ./cmd/ecowatch
+# The binary with the real UI embedded (-tags ui). `go build ./cmd/ecowatch`
+# without make gives a binary whose UI is a placeholder page.
+build: ui
+	$(GO) build -tags ui -o $(BIN) ./cmd/ecowatch
+
+ui: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null)
+	cd web && npm run build
 
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO_DIR)
@@ -36,4 +46,4 @@ fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
 clean:
-	rm -rf bin $(DEMO_DIR)
+	rm -rf bin $(DEMO_DIR) web/dist
