@@ -11,7 +11,7 @@ import (
 )
 
 func TestMemoryConformance(t *testing.T) {
-	bustest.Run(t, func(t *testing.T) bus.Bus { return bus.NewMemory(bus.MemoryOptions{}) })
+	bustest.Run(t, bustest.Caps{CommitBeforeReturn: true}, func(t *testing.T) bus.Bus { return bus.NewMemory(bus.MemoryOptions{}) })
 }
 
 func TestMatch(t *testing.T) {
