@@ -567,14 +567,18 @@ func suffixKind(s string) int {
 }
 
 // codeShape reports whether code is shaped as a factor code of Appendix B:
-// 2017 "x00000" (a letter and five digits: a, w, e, g, i …), 2005 "000" or
-// "B01"/"S01", the noise codes of B.3, or a facility "SBn".
+// 2017 "x00000" (a letter and five digits: a, w, e, g, i …), 2005 "000",
+// "00" (gas) or "B01"/"S01", the noise codes of B.3, or a facility "SBn".
 func codeShape(c string) bool {
 	switch len(c) {
 	case 6:
 		return 'a' <= c[0] && c[0] <= 'z' && allDigits(c[1:])
 	case 3:
 		if allDigits(c) || ('A' <= c[0] && c[0] <= 'Z' && allDigits(c[1:])) {
+			return true
+		}
+	case 2:
+		if allDigits(c) { // 2005 gas codes: 01 smoke, 02 SO2 …
 			return true
 		}
 	}
