@@ -1,0 +1,449 @@
+// Package sqlstore is the implementation of store.Store shared by the
+// SQLite and PostgreSQL backends: hand-written SQL both dialects accept,
+// with a Dialect for where they differ (placeholders, time columns, bulk
+// measurement writes, partitions).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"ecowatch/store"
+)
+
+// Row is one stored measurement row: every factor of one point, kind and
+// time, packed.
+type Row struct {
+	Point int64
+	Kind  int16
+	T     int64 // Unix seconds
+	Data  []byte
+}
+
+// Dialect is what differs between the backends.
+type Dialect struct {
+	Name string
+	// Dollar numbers placeholders $1, $2… (PostgreSQL) instead of ?.
+	Dollar bool
+	// TimeArg converts Unix seconds to the argument a time column takes.
+	TimeArg func(sec int64) any
+	// InsertRows inserts rows whose key is not yet stored and reports, per
+	// row, whether it was inserted (false: the key exists).
+	InsertRows func(ctx context.Context, tx *sql.Tx, rows []Row) ([]bool, error)
+	// LoadRows returns the stored data of the rows' keys, in order.
+	LoadRows func(ctx context.Context, tx *sql.Tx, rows []Row) ([][]byte, error)
+	// UpdateRows replaces the data of stored rows.
+	UpdateRows func(ctx context.Context, tx *sql.Tx, rows []Row) error
+	// Prepare, when not nil, runs before a write outside its transaction
+	// with the Unix seconds of every frame and measurement time it will
+	// write, e.g. to create partitions.
+	Prepare func(ctx context.Context, frames, measurements []int64) error
+	// MigrationLock, when not empty, is run first in every migration's
+	// transaction, so two processes starting at once migrate in turn.
+	MigrationLock string
+}
+
+// Q rewrites ? placeholders for the dialect. The SQL of this package never
+// has a ? inside a literal.
+func (d *Dialect) Q(q string) string {
+	if !d.Dollar {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// DB implements store.Store over a writer and a reader pool (the same
+// pool for PostgreSQL; one writer connection for SQLite, which allows one
+// writer at a time anyway).
+type DB struct {
+	d      *Dialect
+	w, r   *sql.DB
+	closer func() error
+
+	mu     sync.RWMutex
+	points map[string]int64 // point code → id; points are never deleted
+
+	readQ string
+}
+
+// New wraps opened pools; closer closes them.
+func New(d *Dialect, w, r *sql.DB, closer func() error) *DB {
+	return &DB{d: d, w: w, r: r, closer: closer, points: map[string]int64{},
+		readQ: d.Q("SELECT t, data FROM measurement WHERE point_id = ? AND kind = ? AND t >= ? AND t < ? ORDER BY t")}
+}
+
+// Writer is the writer pool, for backend-specific operations.
+func (db *DB) Writer() *sql.DB { return db.w }
+
+// Close closes the pools.
+func (db *DB) Close() error { return db.closer() }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// unixTime scans a time column of either dialect into Unix seconds.
+type unixTime struct{ p *int64 }
+
+func (u unixTime) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*u.p = x
+	case time.Time:
+		*u.p = x.Unix()
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	return nil
+}
+
+func cst(sec int64) time.Time { return time.Unix(sec, 0).In(store.CST) }
+
+// pointID resolves a point code, from the cache when it can.
+func (db *DB) pointID(ctx context.Context, q querier, code string) (int64, error) {
+	db.mu.RLock()
+	id, ok := db.points[code]
+	db.mu.RUnlock()
+	if ok {
+		return id, nil
+	}
+	err := q.QueryRowContext(ctx, db.d.Q("SELECT id FROM point WHERE code = ?"), code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("point %q: %w", code, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("point %q: %w", code, err)
+	}
+	db.mu.Lock()
+	db.points[code] = id
+	db.mu.Unlock()
+	return id, nil
+}
+
+// AppendFrame implements store.Store.
+func (db *DB) AppendFrame(ctx context.Context, f store.Frame) (int64, error) {
+	return db.Ingest(ctx, f, nil)
+}
+
+func (db *DB) insertFrame(ctx context.Context, tx *sql.Tx, f store.Frame) (int64, error) {
+	var id int64
+	raw := f.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	err := tx.QueryRowContext(ctx, db.d.Q(`INSERT INTO raw_frame (received, remote, mn, cn, qn, raw, verdict, diagnostics)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		db.d.TimeArg(f.Received.Unix()), f.Remote, f.MN, f.CN, f.QN, raw, f.Verdict, f.Diagnostics).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("append frame: %w", err)
+	}
+	return id, nil
+}
+
+// Ingest implements store.Store.
+func (db *DB) Ingest(ctx context.Context, f store.Frame, ms []store.Measurement) (int64, error) {
+	if f.Received.IsZero() {
+		return 0, fmt.Errorf("%w: frame received time is zero", store.ErrInvalid)
+	}
+	for i := range ms {
+		ms[i].Received = f.Received
+	}
+	rows, err := db.pack(ctx, ms)
+	if err != nil {
+		return 0, err
+	}
+	if db.d.Prepare != nil {
+		if err := db.d.Prepare(ctx, []int64{f.Received.Unix()}, rowTimes(rows)); err != nil {
+			return 0, err
+		}
+	}
+	var id int64
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if id, err = db.insertFrame(ctx, tx, f); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for i := range rows {
+			// The frame id is known only now; patch it into each entry.
+			es, err := decodeRow(rows[i].Data, rows[i].T)
+			if err != nil {
+				return err
+			}
+			for j := range es {
+				es[j].Frame = id
+			}
+			rows[i].Data = appendRow(rows[i].Data[:0], rows[i].T, es)
+		}
+		return db.writeRows(ctx, tx, rows)
+	})
+	return id, err
+}
+
+func rowTimes(rows []Row) []int64 {
+	ts := make([]int64, len(rows))
+	for i, r := range rows {
+		ts[i] = r.T
+	}
+	return ts
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type rowKey struct {
+	point int64
+	kind  int16
+	t     int64
+}
+
+// pack validates measurements and groups them into rows, merging copies
+// of one key within the batch by the same rule as against stored rows.
+func (db *DB) pack(ctx context.Context, ms []store.Measurement) ([]Row, error) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	group := make(map[rowKey][]entry, len(ms)/4+1)
+	order := make([]rowKey, 0, len(ms)/4+1)
+	for i := range ms {
+		m := &ms[i]
+		if !m.Kind.Valid() {
+			return nil, fmt.Errorf("%w: measurement %d: kind %d", store.ErrInvalid, i, m.Kind)
+		}
+		if m.Factor == "" || len(m.Factor) > 255 {
+			return nil, fmt.Errorf("%w: measurement %d: factor %q", store.ErrInvalid, i, m.Factor)
+		}
+		if len(m.Values.Flag) > 255 {
+			return nil, fmt.Errorf("%w: measurement %d: flag longer than 255 bytes", store.ErrInvalid, i)
+		}
+		if m.Time.IsZero() {
+			return nil, fmt.Errorf("%w: measurement %d: time is zero", store.ErrInvalid, i)
+		}
+		if m.Values.Has >= 1<<store.NumFields {
+			return nil, fmt.Errorf("%w: measurement %d: unknown value fields", store.ErrInvalid, i)
+		}
+		pid, err := db.pointID(ctx, db.r, m.Point)
+		if err != nil {
+			return nil, err
+		}
+		k := rowKey{pid, int16(m.Kind), m.Time.Unix()}
+		rec := m.Received
+		if rec.IsZero() {
+			rec = m.Time
+		}
+		e := entry{Factor: m.Factor, Values: m.Values, Frame: m.Frame, Received: rec.Unix()}
+		es, seen := group[k]
+		if !seen {
+			order = append(order, k)
+		}
+		es, _ = mergeEntries(es, []entry{e})
+		group[k] = es
+	}
+	rows := make([]Row, len(order))
+	for i, k := range order {
+		rows[i] = Row{Point: k.point, Kind: k.kind, T: k.t, Data: appendRow(nil, k.t, group[k])}
+	}
+	return rows, nil
+}
+
+// writeRows inserts new rows and merges the rest into the stored ones.
+func (db *DB) writeRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
+	inserted, err := db.d.InsertRows(ctx, tx, rows)
+	if err != nil {
+		return fmt.Errorf("write measurements: %w", err)
+	}
+	var conflicts []Row
+	for i, ok := range inserted {
+		if !ok {
+			conflicts = append(conflicts, rows[i])
+		}
+	}
+	if len(conflicts) == 0 {
+		return nil
+	}
+	stored, err := db.d.LoadRows(ctx, tx, conflicts)
+	if err != nil {
+		return fmt.Errorf("write measurements: load stored rows: %w", err)
+	}
+	var updates []Row
+	for i, c := range conflicts {
+		old, err := decodeRow(stored[i], c.T)
+		if err != nil {
+			return err
+		}
+		in, err := decodeRow(c.Data, c.T)
+		if err != nil {
+			return err
+		}
+		merged, changed := mergeEntries(old, in)
+		if changed {
+			c.Data = appendRow(nil, c.T, merged)
+			updates = append(updates, c)
+		}
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	if err := db.d.UpdateRows(ctx, tx, updates); err != nil {
+		return fmt.Errorf("write measurements: update: %w", err)
+	}
+	return nil
+}
+
+// WriteMeasurements implements store.Store.
+func (db *DB) WriteMeasurements(ctx context.Context, ms []store.Measurement) error {
+	rows, err := db.pack(ctx, ms)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	if db.d.Prepare != nil {
+		if err := db.d.Prepare(ctx, nil, rowTimes(rows)); err != nil {
+			return err
+		}
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.writeRows(ctx, tx, rows) })
+}
+
+// Measurements implements store.Store.
+func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]store.Measurement, error) {
+	if !q.Kind.Valid() {
+		return nil, fmt.Errorf("%w: kind %d", store.ErrInvalid, q.Kind)
+	}
+	pid, err := db.pointID(ctx, db.r, q.Point)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, db.readQ, pid, int16(q.Kind), db.d.TimeArg(q.From.Unix()), db.d.TimeArg(q.To.Unix()))
+	if err != nil {
+		return nil, fmt.Errorf("measurements: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Measurement
+	var t int64
+	var data sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(unixTime{&t}, &data); err != nil {
+			return nil, fmt.Errorf("measurements: %w", err)
+		}
+		e, ok, err := findFactor(data, t, q.Factor)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]store.Measurement, 0, 64)
+		}
+		out = append(out, store.Measurement{Point: q.Point, Factor: q.Factor, Kind: q.Kind, Time: cst(t),
+			Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("measurements: %w", err)
+	}
+	return out, nil
+}
+
+// Frames implements store.Store.
+func (db *DB) Frames(ctx context.Context, q store.FrameQuery) ([]store.Frame, error) {
+	var where []string
+	var args []any
+	if q.MN != "" {
+		where, args = append(where, "mn = ?"), append(args, q.MN)
+	}
+	if !q.From.IsZero() {
+		where, args = append(where, "received >= ?"), append(args, db.d.TimeArg(q.From.Unix()))
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "received < ?"), append(args, db.d.TimeArg(q.To.Unix()))
+	}
+	if q.AfterID > 0 {
+		where, args = append(where, "id > ?"), append(args, q.AfterID)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	s := "SELECT id, received, remote, mn, cn, qn, raw, verdict, diagnostics FROM raw_frame"
+	if len(where) > 0 {
+		s += " WHERE " + strings.Join(where, " AND ")
+	}
+	s += " ORDER BY id LIMIT " + strconv.Itoa(limit)
+	rows, err := db.r.QueryContext(ctx, db.d.Q(s), args...)
+	if err != nil {
+		return nil, fmt.Errorf("frames: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Frame
+	for rows.Next() {
+		var f store.Frame
+		var rec int64
+		if err := rows.Scan(&f.ID, unixTime{&rec}, &f.Remote, &f.MN, &f.CN, &f.QN, &f.Raw, &f.Verdict, &f.Diagnostics); err != nil {
+			return nil, fmt.Errorf("frames: %w", err)
+		}
+		f.Received = cst(rec)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Purge implements store.Store.
+func (db *DB) Purge(ctx context.Context, r store.Retention, now time.Time) (store.Purged, error) {
+	p := store.Purged{Rows: map[store.Kind]int64{}}
+	keep := map[store.Kind]time.Duration{store.RealTime: r.RealTime, store.Minute: r.Minute, store.Hour: r.Hour, store.Day: r.Day}
+	kinds := append([]store.Kind(nil), store.Kinds...)
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range kinds {
+			if keep[k] <= 0 {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, db.d.Q("DELETE FROM measurement WHERE kind = ? AND t < ?"), int16(k), db.d.TimeArg(now.Add(-keep[k]).Unix()))
+			if err != nil {
+				return fmt.Errorf("purge %s: %w", k, err)
+			}
+			p.Rows[k], _ = res.RowsAffected()
+		}
+		if r.Frames > 0 {
+			res, err := tx.ExecContext(ctx, db.d.Q("DELETE FROM raw_frame WHERE received < ?"), db.d.TimeArg(now.Add(-r.Frames).Unix()))
+			if err != nil {
+				return fmt.Errorf("purge frames: %w", err)
+			}
+			p.Frames, _ = res.RowsAffected()
+		}
+		return nil
+	})
+	return p, err
+}
