@@ -1,0 +1,241 @@
+// Package postgres is the production store on PostgreSQL (via pgx), for
+// the scaled deployment. Raw frames and measurements live in tables
+// partitioned by month, created on demand, so retention and vacuum work
+// on bounded pieces.
+//
+// Example:
+//
+//	st, err := postgres.Open(ctx, "postgres://ecowatch@db/ecowatch")  // migrates
+//	if err != nil { ... }
+//	defer st.Close()
+//
+// Backups use PostgreSQL's own tools (pg_dump for a logical copy, or
+// pg_basebackup with WAL archiving for point-in-time recovery); see the
+// store README.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"ecowatch/store"
+	"ecowatch/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	*sqlstore.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to url, applies the migrations and returns the store.
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if _, err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	p := &partitions{db: db, made: map[string]bool{}}
+	d := &sqlstore.Dialect{
+		Name:          "postgres",
+		Dollar:        true,
+		TimeArg:       func(sec int64) any { return time.Unix(sec, 0).UTC() },
+		InsertRows:    insertRows,
+		LoadRows:      loadRows,
+		UpdateRows:    updateRows,
+		Prepare:       p.prepare,
+		MigrationLock: migrationLock,
+	}
+	return &Store{DB: sqlstore.New(d, db, db, db.Close)}, nil
+}
+
+// migrationLock serialises migrations of processes starting together; the
+// number is arbitrary but fixed.
+const migrationLock = "SELECT pg_advisory_xact_lock(2122017)"
+
+var migrateDialect = &sqlstore.Dialect{Name: "postgres", Dollar: true, MigrationLock: migrationLock}
+
+// Migrate applies the embedded migrations not yet applied and returns
+// their names.
+func Migrate(ctx context.Context, db *sql.DB) ([]string, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ms, err := sqlstore.Migrations(sub)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.Migrate(ctx, db, migrateDialect, ms, time.Now)
+}
+
+// partitions creates the monthly partitions a write needs, once per
+// process and month.
+type partitions struct {
+	db   *sql.DB
+	mu   sync.Mutex
+	made map[string]bool
+}
+
+// monthOf returns the first instant of the CST month holding sec and of
+// the month after.
+func monthOf(sec int64) (time.Time, time.Time) {
+	t := time.Unix(sec, 0).In(store.CST)
+	m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, store.CST)
+	return m, m.AddDate(0, 1, 0)
+}
+
+func (p *partitions) prepare(ctx context.Context, frames, measurements []int64) error {
+	for _, set := range []struct {
+		table string
+		secs  []int64
+	}{{"raw_frame", frames}, {"measurement", measurements}} {
+		var last int64 = -1 << 62
+		for _, sec := range set.secs {
+			from, to := monthOf(sec)
+			if from.Unix() == last {
+				continue
+			}
+			last = from.Unix()
+			name := fmt.Sprintf("%s_p%04d%02d", set.table, from.Year(), int(from.Month()))
+			p.mu.Lock()
+			done := p.made[name]
+			p.mu.Unlock()
+			if done {
+				continue
+			}
+			// Outside the write's transaction: DDL takes a strong lock on
+			// the parent, which must not be held for a whole batch.
+			q := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
+				name, set.table, from.Format(time.RFC3339), to.Format(time.RFC3339))
+			if _, err := p.db.ExecContext(ctx, q); err != nil {
+				// Another process may have created it between our IF NOT
+				// EXISTS and CREATE; what matters is that it exists now.
+				var exists bool
+				if err2 := p.db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&exists); err2 != nil || !exists {
+					return fmt.Errorf("partition %s: %w", name, err)
+				}
+			}
+			p.mu.Lock()
+			p.made[name] = true
+			p.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+func columns(rows []sqlstore.Row, withData bool) []any {
+	ps := make([]int64, len(rows))
+	ks := make([]int16, len(rows))
+	ts := make([]time.Time, len(rows))
+	var ds [][]byte
+	if withData {
+		ds = make([][]byte, len(rows))
+	}
+	for i, r := range rows {
+		ps[i], ks[i], ts[i] = r.Point, r.Kind, time.Unix(r.T, 0).UTC()
+		if withData {
+			ds[i] = r.Data
+		}
+	}
+	if withData {
+		return []any{ps, ks, ts, ds}
+	}
+	return []any{ps, ks, ts}
+}
+
+type key struct {
+	p int64
+	k int16
+	t int64
+}
+
+// insertRows sends the whole batch as four arrays in one statement: one
+// round trip, like COPY, but with ON CONFLICT, which COPY lacks.
+func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
+	res, err := tx.QueryContext(ctx, `INSERT INTO measurement (point_id, kind, t, data)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bytea[])
+ON CONFLICT DO NOTHING RETURNING point_id, kind, t`, columns(rows, true)...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	inserted := make(map[key]bool, len(rows))
+	for res.Next() {
+		var k key
+		var t time.Time
+		if err := res.Scan(&k.p, &k.k, &t); err != nil {
+			return nil, err
+		}
+		k.t = t.Unix()
+		inserted[k] = true
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	ok := make([]bool, len(rows))
+	for i, r := range rows {
+		ok[i] = inserted[key{r.Point, r.Kind, r.T}]
+	}
+	return ok, nil
+}
+
+func loadRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([][]byte, error) {
+	res, err := tx.QueryContext(ctx, `SELECT m.point_id, m.kind, m.t, m.data FROM measurement m
+JOIN unnest($1::bigint[], $2::smallint[], $3::timestamptz[]) AS k (p, kd, t) ON m.point_id = k.p AND m.kind = k.kd AND m.t = k.t`,
+		columns(rows, false)...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	got := make(map[key][]byte, len(rows))
+	for res.Next() {
+		var k key
+		var t time.Time
+		var d []byte
+		if err := res.Scan(&k.p, &k.k, &t, &d); err != nil {
+			return nil, err
+		}
+		k.t = t.Unix()
+		got[k] = d
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(rows))
+	for i, r := range rows {
+		d, ok := got[key{r.Point, r.Kind, r.T}]
+		if !ok {
+			return nil, fmt.Errorf("row %d/%d/%d vanished within its transaction", r.Point, r.Kind, r.T)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func updateRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) error {
+	_, err := tx.ExecContext(ctx, `UPDATE measurement m SET data = u.d
+FROM unnest($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bytea[]) AS u (p, kd, t, d)
+WHERE m.point_id = u.p AND m.kind = u.kd AND m.t = u.t`, columns(rows, true)...)
+	return err
+}
