@@ -1,0 +1,394 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ecowatch/hj212"
+)
+
+// conn is one device connection. Its goroutine reads, handles and answers
+// frames one at a time: a frame is acknowledged only after its commit, and
+// the next frame is read only after that, so the order of acknowledgements
+// is the order of frames. Group commit happens across connections, in the
+// bus consumer's batches.
+type conn struct {
+	s      *Server
+	nc     net.Conn
+	host   string
+	remote string
+	rd     deadlineReader
+
+	stopped atomic.Bool
+
+	wmu sync.Mutex // one writer at a time: acks and platform requests
+
+	mu    sync.Mutex
+	mns   []string             // MNs seen on this connection (usually one)
+	peers map[string]peerState // what the device told us of itself, by MN
+
+	// Owned by the connection's goroutine.
+	mode       hj212.Mode
+	tokens     float64
+	lastRefill time.Time
+	reasm      *hj212.Reassembler
+	buf        []byte
+}
+
+// peerState is what a platform request to a device needs: its system code
+// and protocol edition, learnt from its frames.
+type peerState struct {
+	st      string
+	version hj212.Version
+}
+
+func newConn(s *Server, nc net.Conn, host string) *conn {
+	c := &conn{s: s, nc: nc, host: host, remote: nc.RemoteAddr().String(),
+		peers: make(map[string]peerState)}
+	c.rd.c = c
+	c.tokens = float64(s.cfg.Limits.FrameBurst)
+	return c
+}
+
+var errStopped = errors.New("gateway: connection stopped for shutdown")
+
+// stopReading makes the connection's next (or current) read fail, so its
+// goroutine ends after the frame it is handling.
+func (c *conn) stopReading() {
+	c.stopped.Store(true)
+	c.nc.SetReadDeadline(time.Unix(1, 0))
+}
+
+// deadlineReader sets the read deadline before every read: a short one
+// while a frame is partly received (slow clients), the idle timeout
+// between frames.
+type deadlineReader struct {
+	c            *conn
+	read         int64 // bytes read from the connection
+	consumed     int64 // bytes the scanner has handed out as tokens
+	partialSince time.Time
+	partial      bool // the last read waited inside a frame
+}
+
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	l := &r.c.s.cfg.Limits
+	now := time.Now()
+	var dl time.Time
+	r.partial = r.read > r.consumed && l.PartialDeadline > 0
+	if r.partial {
+		if r.partialSince.IsZero() {
+			r.partialSince = now
+		}
+		dl = r.partialSince.Add(l.PartialDeadline)
+	} else {
+		r.partialSince = time.Time{}
+		if l.IdleTimeout > 0 {
+			dl = now.Add(l.IdleTimeout)
+		}
+	}
+	r.c.nc.SetReadDeadline(dl)
+	if r.c.stopped.Load() {
+		return 0, errStopped
+	}
+	n, err := r.c.nc.Read(p)
+	r.read += int64(n)
+	return n, err
+}
+
+func (c *conn) serve() {
+	s := c.s
+	defer s.removeConn(c)
+	defer c.nc.Close()
+	c.reasm = hj212.NewReassembler(2*time.Minute, 256)
+	sc := hj212.NewScanner(&c.rd)
+	if s.cfg.Limits.MaxFrame > 0 {
+		sc.SetMaxFrame(s.cfg.Limits.MaxFrame)
+	}
+	for sc.Scan() {
+		tok := sc.Bytes()
+		c.rd.consumed = sc.Offset() + int64(len(tok))
+		if !c.allow() {
+			s.limitHit("frame-rate", c.remote, c.lastMN())
+			return
+		}
+		if err := sc.FramingErr(); err != nil {
+			var pe *hj212.ParseError
+			code := "framing"
+			if errors.As(err, &pe) {
+				code = pe.Code
+			}
+			c.archive(&Message{Verdict: code, Detail: err.Error(), Raw: tok})
+			if code == hj212.CodeOversize {
+				s.limitHit("frame-size", c.remote, c.lastMN())
+				return
+			}
+			continue
+		}
+		c.handle(tok)
+	}
+	err := sc.Err()
+	switch {
+	case err == nil, c.stopped.Load(), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if c.rd.partial {
+			s.limitHit("partial-frame", c.remote, c.lastMN())
+		} else {
+			s.limitHit("idle", c.remote, c.lastMN())
+		}
+	default:
+		s.log.Debug("gateway connection read", "remote", c.remote, "err", err)
+	}
+}
+
+// allow is the per-connection token bucket of Limits.FrameRate.
+func (c *conn) allow() bool {
+	l := &c.s.cfg.Limits
+	if l.FrameRate < 0 {
+		return true
+	}
+	now := time.Now()
+	if !c.lastRefill.IsZero() {
+		c.tokens = min(c.tokens+now.Sub(c.lastRefill).Seconds()*l.FrameRate, float64(l.FrameBurst))
+	}
+	c.lastRefill = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}
+
+func (c *conn) lastMN() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.mns) == 0 {
+		return ""
+	}
+	return c.mns[len(c.mns)-1]
+}
+
+// handle decodes one frame, judges it, publishes it, and answers it after
+// the commit.
+func (c *conn) handle(raw []byte) {
+	s := c.s
+	now := s.cfg.Now()
+	f, err := hj212.Decode(raw, c.mode)
+	if err != nil {
+		// The device's registry entry decides the mode, and the MN is
+		// inside the frame: read it tolerantly, then decode again in the
+		// mode that device is allowed.
+		if g, gerr := hj212.Decode(raw, hj212.Tolerant); gerr == nil && g.MN != "" {
+			if d, lerr := s.devices.lookup(context.Background(), g.MN, now); lerr == nil && d.Mode != c.mode {
+				f, err = hj212.Decode(raw, d.Mode)
+				if err == nil {
+					c.mode = d.Mode
+				}
+			}
+			if err != nil {
+				c.archive(&Message{MN: g.MN, CN: g.CN, QN: g.QN, Verdict: errCode(err), Detail: err.Error(), Raw: raw})
+				s.presence.setError(g.MN, err.Error(), now)
+				return
+			}
+		} else {
+			c.archive(&Message{Verdict: errCode(err), Detail: err.Error(), Raw: raw})
+			return
+		}
+	}
+
+	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
+		Mode: c.mode, Raw: raw}
+	dev, err := s.devices.lookup(context.Background(), f.MN, now)
+	switch {
+	case errors.Is(err, ErrUnknownDevice):
+		msg.Verdict = VerdictUnregistered
+		s.waiting.seen(f.MN, c.remote, now)
+	case err != nil:
+		s.log.Error("gateway registry lookup", "mn", f.MN, "err", err)
+		s.m.frame(f.CN, "registry-error")
+		return // not archived, not acknowledged: the device re-sends
+	case f.PW != dev.Password:
+		msg.Verdict = VerdictWrongPassword
+		msg.Point = dev.Point
+		s.event(Event{Kind: EventWrongPassword, MN: f.MN, At: now, Remote: c.remote})
+	case dev.Suspended:
+		msg.Verdict = VerdictSuspended
+		msg.Point = dev.Point
+	default:
+		msg.Point = dev.Point
+		if dev.Mode != c.mode {
+			c.mode = dev.Mode
+		}
+	}
+	if !c.archive(&msg) {
+		return
+	}
+	s.m.frame(f.CN, msg.Verdict)
+	c.seen(f, now)
+	if msg.Verdict == VerdictWrongPassword {
+		s.presence.setError(f.MN, "wrong password", now)
+		return
+	}
+	if reply, ok := hj212.ReplyFor(f); ok {
+		c.reply(reply)
+	}
+	if msg.Verdict != VerdictOK {
+		return
+	}
+	c.after(f, dev, now)
+}
+
+// archive publishes m and reports whether the bus committed it. Only then
+// may the frame be acknowledged.
+func (c *conn) archive(m *Message) bool {
+	s := c.s
+	m.Received = s.cfg.Now()
+	m.Remote = c.remote
+	if m.Verdict != VerdictOK && m.Verdict != VerdictUnregistered &&
+		m.Verdict != VerdictWrongPassword && m.Verdict != VerdictSuspended {
+		s.m.frame(m.CN, m.Verdict)
+	}
+	c.buf = m.AppendBinary(c.buf[:0])
+	// The bus may hand the bytes to live subscribers after Publish
+	// returns, so they get their own copy; c.buf only saves the growth.
+	data := append([]byte(nil), c.buf...)
+	ctx, cancel := context.WithTimeout(s.bgCtx, s.cfg.PublishTimeout)
+	start := time.Now()
+	err := s.cfg.Bus.Publish(ctx, FrameSubject(m.CN, m.MN), data)
+	cancel()
+	s.m.commit.UpdateDuration(start)
+	if err != nil {
+		s.m.pubErrors.Inc()
+		s.log.Error("gateway publish, frame not acknowledged", "mn", m.MN, "cn", m.CN, "qn", m.QN, "err", err)
+		return false
+	}
+	return true
+}
+
+// seen updates presence and the connection's view of the device.
+func (c *conn) seen(f *hj212.Frame, now time.Time) {
+	s := c.s
+	c.mu.Lock()
+	found := false
+	for _, mn := range c.mns {
+		found = found || mn == f.MN
+	}
+	if !found && len(c.mns) < 16 {
+		c.mns = append(c.mns, f.MN)
+	}
+	if f.ST != "91" && f.ST != "" {
+		c.peers[f.MN] = peerState{st: f.ST, version: f.Version()}
+	}
+	c.mu.Unlock()
+	if s.bindMN(c, f.MN) {
+		s.presence.online(f.MN, c.remote, now)
+		s.event(Event{Kind: EventOnline, MN: f.MN, At: now, Remote: c.remote})
+	}
+	s.presence.frame(f.MN, now, s.cfg.Location)
+}
+
+// reply writes an answer frame.
+func (c *conn) reply(f *hj212.Frame) {
+	b, err := hj212.Encode(f)
+	if err != nil {
+		c.s.log.Error("gateway encode reply", "mn", f.MN, "cn", f.CN, "err", err)
+		return
+	}
+	if err := c.write(b); err != nil {
+		c.s.log.Debug("gateway write reply", "remote", c.remote, "err", err)
+		return
+	}
+	c.s.m.ack(f.CN)
+}
+
+func (c *conn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if wt := c.s.cfg.Limits.WriteTimeout; wt > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(wt))
+	}
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// after does what follows a committed, accepted frame: reverse-control
+// correlation, the clock check, split reassembly and gap tracking.
+func (c *conn) after(f *hj212.Frame, dev Device, now time.Time) {
+	s := c.s
+	ours := s.control.observe(f, now)
+	if !ours && s.cfg.ClockDrift > 0 {
+		c.checkClock(f, dev, now)
+	}
+	if f.CN == "1013" {
+		// A time-calibration request (Appendix C): 9013 went out above,
+		// now set the device's clock.
+		s.control.clockFix(f.MN, now, 0, "time-calibration request")
+	}
+	whole := f
+	if f.Flag.Split() && f.PNUM > 1 {
+		j, err := c.reasm.Add(f, now)
+		for _, inc := range c.reasm.Expire(now) {
+			s.log.Warn("gateway split upload incomplete", "mn", inc.MN, "remote", c.remote)
+		}
+		if err != nil {
+			s.log.Warn("gateway split part", "mn", f.MN, "qn", f.QN, "err", err)
+			return
+		}
+		if j == nil {
+			return
+		}
+		whole = j
+		if b, err := hj212.Encode(j); err == nil {
+			// Live copy of the joined upload for dashboards and the alarm
+			// engine; its parts are already durable, each on its own.
+			_ = s.cfg.Bus.Publish(s.bgCtx, "upload."+token(j.CN)+"."+token(j.MN), b)
+		}
+	}
+	if whole.CN == "2061" {
+		if t, err := whole.DataTime(s.cfg.Location); err == nil {
+			s.backfill.hourly(whole.MN, t, now)
+		}
+	}
+}
+
+// checkClock compares the device's clock with the server's. The QN is the
+// device's clock when it sent the frame (Table 3: YYYYMMDDhhmmsszzz), the
+// best reading there is; a 2011 frame without QN has its sampling instant.
+// Other DataTimes are interval starts, not the clock.
+func (c *conn) checkClock(f *hj212.Frame, dev Device, now time.Time) {
+	s := c.s
+	var t time.Time
+	var err error
+	switch {
+	case len(f.QN) == 17:
+		t, err = hj212.ParseTime(f.QN, s.cfg.Location)
+	case f.CN == "2011":
+		t, err = f.DataTime(s.cfg.Location)
+	default:
+		return
+	}
+	if err != nil {
+		return
+	}
+	drift := t.Sub(now)
+	if drift < 0 {
+		drift = -drift
+	}
+	if drift <= s.cfg.ClockDrift {
+		return
+	}
+	s.control.clockFix(f.MN, now, t.Sub(now), "clock drift")
+}
+
+func errCode(err error) string {
+	var pe *hj212.ParseError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return strings.ReplaceAll(err.Error(), " ", "-")
+}

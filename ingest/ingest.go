@@ -1,0 +1,193 @@
+// Package ingest is the store's writer on the bus: a durable consumer of the
+// frames the gateway publishes ("frame.>") that archives each one
+// byte-exact with its verdict and stores the measurements of the accepted
+// ones, a whole bus batch at a time. Because the in-process bus's Publish
+// returns only after this consumer's handler returned nil, the gateway's
+// acknowledgement to a device follows the commit here: group commit is the
+// bus batch.
+//
+// Example:
+//
+//	c := &ingest.Consumer{Sink: ingest.StoreSink(st)}
+//	if err := c.Start(ctx, b); err != nil {
+//		return err
+//	}
+//	// gateway.Server publishes; c writes. Registering a device later:
+//	n, err := ingest.Replay(ctx, st, "MN123", "P001", hj212.Strict)
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"ecowatch/bus"
+	"ecowatch/gateway"
+	"ecowatch/hj212"
+	"ecowatch/store"
+)
+
+// Record is one frame to archive and the measurements decoded from it.
+type Record struct {
+	Frame        store.Frame
+	Measurements []store.Measurement
+}
+
+// Sink stores records durably. Write returns nil only when every record of
+// the call is committed; on error the bus delivers the batch again, so a
+// Sink must tolerate a repeat (measurements are idempotent by key; the raw
+// archive may hold a frame twice, which is evidence, not data).
+type Sink interface {
+	Write(ctx context.Context, recs []Record) error
+}
+
+// SinkFunc is a Sink made of a function (tests, adapters).
+type SinkFunc func(ctx context.Context, recs []Record) error
+
+// Write implements Sink.
+func (f SinkFunc) Write(ctx context.Context, recs []Record) error { return f(ctx, recs) }
+
+// BatchIngester is the store method that writes many frames and their
+// measurements in one transaction. A store that has it gets group commit;
+// measurement slices are parallel to frames.
+type BatchIngester interface {
+	IngestBatch(ctx context.Context, frames []store.Frame, ms [][]store.Measurement) ([]int64, error)
+}
+
+// StoreSink writes records to st: in one transaction per batch when st
+// implements BatchIngester, otherwise with one Ingest (one transaction)
+// per record, which is correct but pays a durable commit per frame.
+func StoreSink(st store.Store) Sink {
+	if bi, ok := st.(BatchIngester); ok {
+		return SinkFunc(func(ctx context.Context, recs []Record) error {
+			fs := make([]store.Frame, len(recs))
+			ms := make([][]store.Measurement, len(recs))
+			for i := range recs {
+				fs[i], ms[i] = recs[i].Frame, recs[i].Measurements
+			}
+			_, err := bi.IngestBatch(ctx, fs, ms)
+			return err
+		})
+	}
+	return SinkFunc(func(ctx context.Context, recs []Record) error {
+		for i := range recs {
+			if _, err := st.Ingest(ctx, recs[i].Frame, recs[i].Measurements); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ConsumerName is the durable consumer's name on the bus.
+const ConsumerName = "ingest"
+
+// Consumer turns gateway messages into stored frames and measurements.
+type Consumer struct {
+	Sink    Sink
+	Logger  *slog.Logger // default slog.Default()
+	Metrics *metrics.Set // default: no metrics kept
+	// Location is the zone of DataTime (default hj212.ChinaTime).
+	Location *time.Location
+
+	batchSize *metrics.Histogram
+	writeTime *metrics.PrometheusHistogram
+	written   *metrics.Counter
+	bad       *metrics.Counter
+}
+
+// Start registers the durable consumer on b; it runs until ctx ends or b
+// closes.
+func (c *Consumer) Start(ctx context.Context, b bus.Bus) error {
+	if c.Sink == nil {
+		return fmt.Errorf("ingest: Consumer needs a Sink")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Location == nil {
+		c.Location = hj212.ChinaTime
+	}
+	set := c.Metrics
+	if set == nil {
+		set = metrics.NewSet()
+	}
+	c.batchSize = set.GetOrCreateHistogram("ecowatch_ingest_batch_frames")
+	c.writeTime = set.GetOrCreatePrometheusHistogram("ecowatch_ingest_write_seconds")
+	c.written = set.GetOrCreateCounter("ecowatch_ingest_frames_total")
+	c.bad = set.GetOrCreateCounter("ecowatch_ingest_bad_messages_total")
+	return b.Consume(ctx, ConsumerName, gateway.FrameSubjectPrefix+">", c.Handle)
+}
+
+// Handle is the bus handler: it decodes a batch of gateway messages and
+// writes them in one Sink call.
+func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
+	recs := make([]Record, 0, len(batch))
+	var m gateway.Message
+	for _, msg := range batch {
+		if err := m.UnmarshalBinary(msg.Data); err != nil {
+			// Not from a gateway this build understands: keeping it would
+			// block the batch forever, so it is logged and skipped.
+			if c.bad != nil {
+				c.bad.Inc()
+			}
+			c.logger().Error("ingest: bad message skipped", "subject", msg.Subject, "err", err)
+			continue
+		}
+		recs = append(recs, RecordOf(&m, c.loc()))
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	start := time.Now()
+	if err := c.Sink.Write(ctx, recs); err != nil {
+		c.logger().Error("ingest: write failed, the bus will deliver again", "frames", len(recs), "err", err)
+		return err
+	}
+	if c.writeTime != nil {
+		c.writeTime.UpdateDuration(start)
+		c.batchSize.Update(float64(len(recs)))
+		c.written.Add(len(recs))
+	}
+	return nil
+}
+
+func (c *Consumer) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.Default()
+	}
+	return c.Logger
+}
+
+func (c *Consumer) loc() *time.Location {
+	if c.Location == nil {
+		return hj212.ChinaTime
+	}
+	return c.Location
+}
+
+// RecordOf builds the record of a gateway message: always its frame, and
+// measurements when the gateway accepted it for a registered point.
+func RecordOf(m *gateway.Message, loc *time.Location) Record {
+	r := Record{Frame: store.Frame{Received: m.Received, Remote: m.Remote, MN: m.MN, CN: m.CN, QN: m.QN,
+		Raw: m.Raw, Verdict: m.Verdict, Diagnostics: m.Detail}}
+	if m.Verdict != gateway.VerdictOK || m.Point == "" {
+		return r
+	}
+	f, err := hj212.Decode(m.Raw, m.Mode)
+	if err != nil {
+		// The gateway decoded it in this mode; a failure here means the
+		// codec changed between them. The frame is still archived.
+		r.Frame.Diagnostics += "; ingest decode: " + err.Error()
+		return r
+	}
+	ms, err := Measurements(f, m.Point, loc)
+	if err != nil {
+		r.Frame.Diagnostics += "; " + err.Error()
+	}
+	r.Measurements = ms
+	return r
+}

@@ -1,0 +1,65 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"ecowatch/gateway"
+	"ecowatch/hj212"
+	"ecowatch/store"
+)
+
+// Archive is what Replay needs of the store.
+type Archive interface {
+	Frames(ctx context.Context, q store.FrameQuery) ([]store.Frame, error)
+	WriteMeasurements(ctx context.Context, ms []store.Measurement) error
+}
+
+// Replay turns the archived frames a device sent while it was unregistered
+// into measurements of point, decoding them in mode (the device's mode now
+// that it is registered). It pages through the archive in ID order and
+// writes a page's measurements in one transaction; each measurement keeps
+// its frame's id and receive time, so a value received since registration
+// is never overwritten by an older archived one (store.Wins). It returns
+// the number of frames replayed. Running it twice changes nothing.
+func Replay(ctx context.Context, a Archive, mn, point string, mode hj212.Mode, loc *time.Location) (int, error) {
+	if loc == nil {
+		loc = hj212.ChinaTime
+	}
+	var after int64
+	n := 0
+	for {
+		page, err := a.Frames(ctx, store.FrameQuery{MN: mn, AfterID: after, Limit: 1000})
+		if err != nil {
+			return n, fmt.Errorf("ingest: replay %s: %w", mn, err)
+		}
+		if len(page) == 0 {
+			return n, nil
+		}
+		var ms []store.Measurement
+		for _, fr := range page {
+			after = fr.ID
+			if fr.Verdict != gateway.VerdictUnregistered {
+				continue
+			}
+			f, err := hj212.Decode(fr.Raw, mode)
+			if err != nil {
+				continue
+			}
+			got, _ := Measurements(f, point, loc)
+			for i := range got {
+				got[i].Frame, got[i].Received = fr.ID, fr.Received
+			}
+			if len(got) > 0 {
+				n++
+			}
+			ms = append(ms, got...)
+		}
+		if len(ms) > 0 {
+			if err := a.WriteMeasurements(ctx, ms); err != nil {
+				return n, fmt.Errorf("ingest: replay %s: %w", mn, err)
+			}
+		}
+	}
+}
