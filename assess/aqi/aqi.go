@@ -74,18 +74,18 @@ type Indicator uint8
 // The indicators of HJ 633 Table 1 and the real-time report. Units: µg/m³,
 // CO in mg/m³.
 const (
-	SO2_1h    Indicator = iota // 1-hour mean, 1h breakpoints
-	SO2_24h                    // 24-hour mean (or moving 24-hour mean), 24h breakpoints
-	NO2_1h                     // 1-hour mean
-	NO2_24h                    // 24-hour mean
-	PM10_1h                    // 1-hour mean, looked up in the 24h breakpoints (HJ 633-2026 §5.2)
-	PM10_24h                   // 24-hour mean or moving 24-hour mean
-	CO1h                       // 1-hour mean, mg/m³
-	CO24h                      // 24-hour mean, mg/m³
-	O3_1h                      // 1-hour mean (daily report: the day's maximum)
-	O3_8h                      // 8-hour moving mean (daily report: MDA8)
-	PM25_1h                    // 1-hour mean, looked up in the 24h breakpoints
-	PM25_24h                   // 24-hour mean or moving 24-hour mean
+	SO2_1h   Indicator = iota // 1-hour mean, 1h breakpoints
+	SO2_24h                   // 24-hour mean (or moving 24-hour mean), 24h breakpoints
+	NO2_1h                    // 1-hour mean
+	NO2_24h                   // 24-hour mean
+	PM10_1h                   // 1-hour mean, looked up in the 24h breakpoints (HJ 633-2026 §5.2)
+	PM10_24h                  // 24-hour mean or moving 24-hour mean
+	CO1h                      // 1-hour mean, mg/m³
+	CO24h                     // 24-hour mean, mg/m³
+	O3_1h                     // 1-hour mean (daily report: the day's maximum)
+	O3_8h                     // 8-hour moving mean (daily report: MDA8)
+	PM25_1h                   // 1-hour mean, looked up in the 24h breakpoints
+	PM25_24h                  // 24-hour mean or moving 24-hour mean
 	NumIndicators
 )
 
