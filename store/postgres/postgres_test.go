@@ -93,3 +93,26 @@ func TestPartitionsAndImmutableFrames(t *testing.T) {
 		t.Fatal("a raw frame was updated")
 	}
 }
+
+func BenchmarkWrite1000(b *testing.B)  { storetest.BenchWrite(b, openTemp(b), 1000) }
+func BenchmarkWrite10000(b *testing.B) { storetest.BenchWrite(b, openTemp(b), 10000) }
+func BenchmarkReadDay(b *testing.B)    { storetest.BenchReadDay(b, openTemp(b)) }
+
+// BenchmarkSizePerMillion reports the growth of the measurement
+// partitions (table, index and TOAST) per million values.
+func BenchmarkSizePerMillion(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s := openTemp(b)
+		size := func() int64 {
+			var n sql.NullInt64
+			if err := s.Writer().QueryRow(`SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'measurement'::regclass`).Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			return n.Int64
+		}
+		grew := storetest.MeasureSize(b, s, 1_000_000, size)
+		b.ReportMetric(float64(grew)/1e6, "MB/Mvalues")
+		s.Close()
+	}
+}

@@ -5,8 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"ecowatch/store"
 	"ecowatch/store/storetest"
@@ -60,5 +60,30 @@ func TestImmutableFramesAndBackup(t *testing.T) {
 	}
 	if _, err := c.DeviceByMN(ctx, storetest.MN); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func BenchmarkWrite1000(b *testing.B)  { storetest.BenchWrite(b, openTemp(b), 1000) }
+func BenchmarkWrite10000(b *testing.B) { storetest.BenchWrite(b, openTemp(b), 10000) }
+func BenchmarkReadDay(b *testing.B)    { storetest.BenchReadDay(b, openTemp(b)) }
+
+// BenchmarkSizePerMillion reports the database file's growth per million
+// values after a checkpoint folds the WAL into it.
+func BenchmarkSizePerMillion(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s := openTemp(b)
+		size := func() int64 {
+			if _, err := s.Writer().Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				b.Fatal(err)
+			}
+			fi, err := os.Stat(s.Path())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return fi.Size()
+		}
+		grew := storetest.MeasureSize(b, s, 1_000_000, size)
+		b.ReportMetric(float64(grew)/1e6, "MB/Mvalues")
+		s.Close()
 	}
 }

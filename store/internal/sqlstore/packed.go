@@ -19,11 +19,16 @@ import (
 // Row format, version 1:
 //
 //	row   = 0x01 count:uvarint entry*
-//	entry = codeLen:byte code has:uvarint value:float64le* flagLen:byte flag
+//	entry = codeLen:byte code has:uvarint value* flagLen:byte flag
 //	        frame:uvarint received:varint
+//	value = uvarint(zigzag(n)<<3 | s)        s in 0..6: the value is n / 10^s
+//	      | uvarint(7) float64le             anything else, bit for bit
 //
-// value appears once per bit set in has, in field order; received is in
-// Unix seconds relative to the row's time, so it takes two or three bytes.
+// value appears once per bit set in has, in field order. Devices send
+// decimals with a few fraction digits (HJ 212-2017 table 7 formats such as
+// N.3), so most values take two or three bytes instead of eight; a value
+// is written as a decimal only when decoding gives back the same float64
+// bit for bit. received is in Unix seconds relative to the row's time.
 
 const rowVersion = 1
 
@@ -49,7 +54,7 @@ func appendRow(dst []byte, t int64, es []entry) []byte {
 		dst = binary.AppendUvarint(dst, uint64(e.Values.Has))
 		for f := store.Field(0); f < store.NumFields; f++ {
 			if e.Values.Has&(1<<f) != 0 {
-				dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(e.Values.V[f]))
+				dst = appendValue(dst, e.Values.V[f])
 			}
 		}
 		dst = append(dst, byte(len(e.Values.Flag)))
@@ -99,13 +104,21 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 		return false, false
 	}
 	b = b[k:]
-	nv := 8 * bits.OnesCount64(has)
-	if len(b) < nv+1 || len(b) < nv+1+int(b[nv]) {
+	var vals [store.NumFields]float64
+	for i := 0; i < bits.OnesCount64(has); i++ {
+		v, k := readValue(b)
+		if k <= 0 {
+			r.err = errCorrupt
+			return false, false
+		}
+		vals[i], b = v, b[k:]
+	}
+	if len(b) < 1 || len(b) < 1+int(b[0]) {
 		r.err = errCorrupt
 		return false, false
 	}
-	vals, flag := b[:nv], b[nv+1:nv+1+int(b[nv])]
-	b = b[nv+1+int(b[nv]):]
+	flag := b[1 : 1+int(b[0])]
+	b = b[1+int(b[0]):]
 	frame, k := binary.Uvarint(b)
 	if k <= 0 {
 		r.err = errCorrupt
@@ -121,17 +134,20 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 	if want != "" && string(code) != want {
 		return true, true
 	}
-	e.Factor = string(code)
+	if want != "" {
+		e.Factor = want // equal to code: no allocation
+	} else {
+		e.Factor = string(code)
+	}
 	e.Values = store.Values{Has: uint16(has)}
+	i := 0
 	for f := store.Field(0); f < store.NumFields; f++ {
 		if has&(1<<f) != 0 {
-			e.Values.V[f] = math.Float64frombits(binary.LittleEndian.Uint64(vals))
-			vals = vals[8:]
+			e.Values.V[f] = vals[i]
+			i++
 		}
 	}
-	if len(flag) > 0 {
-		e.Values.Flag = string(flag)
-	}
+	e.Values.Flag = flagString(flag)
 	e.Frame = int64(frame)
 	e.Received = r.t + rec
 	return true, false
@@ -208,4 +224,59 @@ func mergeEntries(existing, incoming []entry) ([]entry, bool) {
 		}
 	}
 	return existing, changed
+}
+
+var pow10 = [7]float64{1, 10, 100, 1000, 10000, 100000, 1000000}
+
+// appendValue writes x as a short decimal when that is exact, else as its
+// eight bytes.
+func appendValue(dst []byte, x float64) []byte {
+	if x != 0 || !math.Signbit(x) { // -0 has no decimal form: keep its sign bit
+		for s, p := range pow10 {
+			n := math.Round(x * p)
+			if math.Abs(n) < 1<<52 && n/p == x {
+				i := int64(n)
+				z := uint64(i<<1) ^ uint64(i>>63) // zigzag
+				return binary.AppendUvarint(dst, z<<3|uint64(s))
+			}
+		}
+	}
+	dst = binary.AppendUvarint(dst, 7)
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x))
+}
+
+// readValue is the inverse of appendValue; k <= 0 means b is malformed.
+func readValue(b []byte) (float64, int) {
+	u, k := binary.Uvarint(b)
+	if k <= 0 {
+		return 0, k
+	}
+	s := u & 7
+	if s == 7 {
+		if len(b) < k+8 {
+			return 0, -1
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(b[k:])), k + 8
+	}
+	z := u >> 3
+	n := int64(z>>1) ^ -int64(z&1)
+	return float64(n) / pow10[s], k
+}
+
+// flags are the data flags of HJ 212-2017 table 8; returning these
+// constants saves an allocation per value read.
+var flags = [...]string{"N", "F", "M", "S", "D", "C", "T", "B"}
+
+func flagString(b []byte) string {
+	if len(b) == 1 {
+		for _, f := range flags {
+			if f[0] == b[0] {
+				return f
+			}
+		}
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
 }

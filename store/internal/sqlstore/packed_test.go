@@ -77,3 +77,41 @@ func FuzzDecodeRow(f *testing.F) {
 		}
 	})
 }
+
+func TestValueEncoding(t *testing.T) {
+	// Each value must come back bit for bit; the decimal ones must be
+	// short (that is the point of the encoding).
+	for _, tc := range []struct {
+		x      float64
+		maxLen int
+	}{
+		{0, 1}, {1, 1}, {-1, 1}, {12.125, 3}, {0.001, 2}, {35.6, 2}, {-273.15, 3}, {123456.789, 5},
+		{math.Pi, 9}, {1e300, 9}, {math.Inf(1), 9}, {math.Copysign(0, -1), 9}, {0.1 + 0.2, 9}, {1 << 53, 9},
+	} {
+		b := appendValue(nil, tc.x)
+		got, k := readValue(b)
+		if k != len(b) || math.Float64bits(got) != math.Float64bits(tc.x) {
+			t.Errorf("%v: decoded %v (%d of %d bytes)", tc.x, got, k, len(b))
+		}
+		if len(b) > tc.maxLen {
+			t.Errorf("%v: %d bytes, want at most %d", tc.x, len(b), tc.maxLen)
+		}
+	}
+	nan := appendValue(nil, math.NaN())
+	if got, _ := readValue(nan); !math.IsNaN(got) {
+		t.Errorf("NaN decoded as %v", got)
+	}
+}
+
+func FuzzValue(f *testing.F) {
+	for _, x := range []float64{0, 1.5, -3.25, math.Pi, 1e-7, 4503599627370495.5} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		b := appendValue(nil, x)
+		got, k := readValue(b)
+		if k != len(b) || (math.Float64bits(got) != math.Float64bits(x) && !(math.IsNaN(x) && math.IsNaN(got))) {
+			t.Fatalf("%v (%x) decoded as %v (%x)", x, math.Float64bits(x), got, math.Float64bits(got))
+		}
+	})
+}

@@ -45,6 +45,10 @@ type Dialect struct {
 	// with the Unix seconds of every frame and measurement time it will
 	// write, e.g. to create partitions.
 	Prepare func(ctx context.Context, frames, measurements []int64) error
+	// ScanRows, when not nil, runs a read query and calls fn for each row
+	// of (time, data) instead of database/sql's row loop; data is valid
+	// only during the call.
+	ScanRows func(ctx context.Context, db *sql.DB, q string, args []any, fn func(t int64, data []byte) error) error
 	// MigrationLock, when not empty, is run first in every migration's
 	// transaction, so two processes starting at once migrate in turn.
 	MigrationLock string
@@ -345,30 +349,40 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, db.readQ, pid, int16(q.Kind), db.d.TimeArg(q.From.Unix()), db.d.TimeArg(q.To.Unix()))
+	var out []store.Measurement
+	add := func(t int64, data []byte) error {
+		e, ok, err := findFactor(data, t, q.Factor)
+		if err != nil || !ok {
+			return err
+		}
+		if out == nil {
+			out = make([]store.Measurement, 0, expected(q))
+		}
+		out = append(out, store.Measurement{Point: q.Point, Factor: q.Factor, Kind: q.Kind, Time: cst(t),
+			Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
+		return nil
+	}
+	args := []any{pid, int16(q.Kind), db.d.TimeArg(q.From.Unix()), db.d.TimeArg(q.To.Unix())}
+	if db.d.ScanRows != nil {
+		if err := db.d.ScanRows(ctx, db.r, db.readQ, args, add); err != nil {
+			return nil, fmt.Errorf("measurements: %w", err)
+		}
+		return out, nil
+	}
+	rows, err := db.r.QueryContext(ctx, db.readQ, args...)
 	if err != nil {
 		return nil, fmt.Errorf("measurements: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Measurement
 	var t int64
 	var data sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(unixTime{&t}, &data); err != nil {
 			return nil, fmt.Errorf("measurements: %w", err)
 		}
-		e, ok, err := findFactor(data, t, q.Factor)
-		if err != nil {
+		if err := add(t, data); err != nil {
 			return nil, err
 		}
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = make([]store.Measurement, 0, 64)
-		}
-		out = append(out, store.Measurement{Point: q.Point, Factor: q.Factor, Kind: q.Kind, Time: cst(t),
-			Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("measurements: %w", err)
@@ -446,4 +460,13 @@ func (db *DB) Purge(ctx context.Context, r store.Retention, now time.Time) (stor
 		return nil
 	})
 	return p, err
+}
+
+// expected estimates how many values a query returns, to size the result
+// once: growing a slice of 1,440 measurements by doubling costs more than
+// reading them.
+func expected(q store.MeasurementQuery) int {
+	step := map[store.Kind]int64{store.RealTime: 30, store.Minute: 60, store.Hour: 3600, store.Day: 86400}[q.Kind]
+	n := (q.To.Unix() - q.From.Unix()) / step
+	return int(max(16, min(n+1, 1<<16)))
 }
