@@ -41,7 +41,8 @@ type DeviceRequest struct {
 	MN             string `json:"mn"`
 	Password       string `json:"password"`
 	Point          string `json:"point"`
-	Quirks         string `json:"quirks,omitempty"` // hj212 quirk names joined by '|' or ','
+	Quirks         string `json:"quirks,omitempty"`   // hj212 quirk names joined by '|' or ','
+	Protocol       string `json:"protocol,omitempty"` // HJ212-2017 (default) or HJ212-2005
 	Suspended      bool   `json:"suspended,omitempty"`
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty"`
 	Retries        int    `json:"retries,omitempty"`
@@ -52,6 +53,7 @@ type DeviceView struct {
 	MN             string `json:"mn"`
 	Point          string `json:"point"`
 	Quirks         string `json:"quirks"`
+	Protocol       string `json:"protocol,omitempty"`
 	Suspended      bool   `json:"suspended,omitempty"`
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty"`
 	Retries        int    `json:"retries,omitempty"`
@@ -105,7 +107,7 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]DeviceView, len(ds))
 	for i, d := range ds {
-		out[i] = DeviceView{MN: d.MN, Point: d.Point, Quirks: d.Mode.Allow.String(), Suspended: d.Suspended,
+		out[i] = DeviceView{MN: d.MN, Point: d.Point, Quirks: d.Mode.Allow.String(), Protocol: d.Protocol, Suspended: d.Suspended,
 			TimeoutSeconds: int(d.Timeout / time.Second), Retries: d.Retries}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -126,7 +128,7 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("mn and point are required"))
 		return
 	}
-	d := Device{MN: req.MN, Password: req.Password, Point: req.Point, Mode: hj212.Mode{Allow: q},
+	d := Device{MN: req.MN, Password: req.Password, Point: req.Point, Protocol: req.Protocol, Mode: hj212.Mode{Allow: q},
 		Suspended: req.Suspended, Timeout: time.Duration(req.TimeoutSeconds) * time.Second, Retries: req.Retries}
 	n, err := s.Register(r.Context(), d)
 	if err != nil {
@@ -186,7 +188,7 @@ func writeError(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
 	var br *badRequestError
 	switch {
-	case errors.As(err, &br):
+	case errors.As(err, &br), errors.Is(err, ErrInvalidDevice):
 		status = http.StatusBadRequest
 	case errors.Is(err, ErrUnknownDevice), errors.Is(err, ErrNoCommand):
 		status = http.StatusNotFound

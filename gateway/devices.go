@@ -15,6 +15,7 @@ type Device struct {
 	MN       string
 	Password string
 	Point    string     // monitoring point code
+	Protocol string     // registry's protocol version, e.g. "HJ212-2017"
 	Mode     hj212.Mode // quirks this device is allowed; Strict by default
 	// Suspended devices are archived and acknowledged but not ingested.
 	Suspended bool
@@ -27,6 +28,10 @@ type Device struct {
 
 // ErrUnknownDevice is returned by a Registry for an MN it does not hold.
 var ErrUnknownDevice = errors.New("gateway: device not registered")
+
+// ErrInvalidDevice is wrapped by a Registry's Register error when the entry
+// itself is wrong (an unknown point, a bad MN); the API answers 400.
+var ErrInvalidDevice = errors.New("gateway: invalid device entry")
 
 // Registry is the device registry as the gateway uses it. Implementations
 // are safe for concurrent use.

@@ -18,7 +18,9 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"time"
 
@@ -74,7 +76,18 @@ func StoreSink(st store.Store) Sink {
 	}
 	return SinkFunc(func(ctx context.Context, recs []Record) error {
 		for i := range recs {
-			if _, err := st.Ingest(ctx, recs[i].Frame, recs[i].Measurements); err != nil {
+			r := &recs[i]
+			_, err := st.Ingest(ctx, r.Frame, r.Measurements)
+			if err != nil && len(r.Measurements) > 0 && (errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound)) {
+				// The values cannot be stored (a point deleted since the
+				// device was registered, a value the store refuses); the
+				// frame is evidence and is archived alone, or one bad
+				// frame would block every frame behind it forever.
+				f := r.Frame
+				f.Diagnostics = strings.TrimPrefix(f.Diagnostics+"; measurements not stored: "+err.Error(), "; ")
+				_, err = st.Ingest(ctx, f, nil)
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ecowatch/hj212"
+	"ecowatch/registry"
 	"ecowatch/store"
 )
 
@@ -60,6 +61,12 @@ func Measurements(f *hj212.Frame, point string, loc *time.Location) ([]store.Mea
 				code = fc.Code
 			}
 		}
+		if registry.ValidateFactorCode(code) != nil {
+			// Invented codes (reference §3: "ua19004", "CONC") stay in
+			// the raw archive only.
+			bad = append(bad, fd.Name+"="+fd.Value)
+			continue
+		}
 		if suffix == "Flag" {
 			j := index(code)
 			out[j].Values.Flag = strings.TrimSpace(fd.Value)
@@ -85,7 +92,7 @@ func Measurements(f *hj212.Frame, point string, loc *time.Location) ([]store.Mea
 		}
 	}
 	if len(bad) > 0 {
-		return kept, fmt.Errorf("ingest: values that are not numbers left out: %s", strings.Join(bad, ", "))
+		return kept, fmt.Errorf("ingest: values with a bad factor code or not a number left out: %s", strings.Join(bad, ", "))
 	}
 	return kept, nil
 }

@@ -47,6 +47,7 @@ func commands() []command {
 		registryCommand(),
 		backupCommand(),
 		serveCommand(),
+		deviceCommand(),
 		versionCommand(),
 	}
 }

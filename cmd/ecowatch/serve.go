@@ -3,15 +3,310 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"ecowatch/bus"
+	"ecowatch/gateway"
+	"ecowatch/hj212"
+	"ecowatch/ingest"
+	"ecowatch/registry"
+	"ecowatch/store"
+	"ecowatch/store/postgres"
+	"ecowatch/store/sqlite"
+	"ecowatch/web"
 )
 
-// serveCommand is a placeholder until its issue lands.
+// Default listen addresses. HJ 212 assigns no port, and every platform
+// tells its devices its own; 9212 is easy to remember next to the standard's
+// number, above 1024 (no root needed) and not assigned to a common service.
+const (
+	defaultGatewayAddr = ":9212"
+	defaultHTTPAddr    = ":8080"
+)
+
+// serveSettings are the settings of `ecowatch serve`, each a flag, an
+// ECOWATCH_… variable and a config-file key of the same name.
+type serveSettings struct {
+	DataDir     string
+	GatewayAddr string
+	HTTPAddr    string
+	Postgres    string
+	LogLevel    string
+
+	Limits        gateway.Limits
+	ClockDrift    time.Duration
+	Backfill      bool
+	CommitBatch   int
+	CommitWait    time.Duration
+	CommitTimeout time.Duration
+}
+
+func (s *serveSettings) flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.DataDir, "data-dir", "./data", "directory of the embedded store")
+	fs.StringVar(&s.GatewayAddr, "gateway-addr", defaultGatewayAddr, "HJ 212 listen address host:port (port 0 picks a free one)")
+	fs.StringVar(&s.HTTPAddr, "http-addr", defaultHTTPAddr, "HTTP listen address for the API, UI and /metrics (port 0 picks a free one)")
+	fs.StringVar(&s.Postgres, "postgres", "", "PostgreSQL URL; empty uses the embedded SQLite store in --data-dir")
+	fs.StringVar(&s.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&s.Limits.MaxConns, "max-conns", 20000, "most device connections at once")
+	fs.IntVar(&s.Limits.MaxConnsPerAddr, "max-conns-per-addr", 1000, "most device connections from one IP address")
+	fs.IntVar(&s.Limits.MaxFrame, "max-frame", 4096, "largest frame in bytes (the standard's is 1036)")
+	fs.DurationVar(&s.Limits.PartialDeadline, "partial-frame-deadline", 30*time.Second, "time a started frame may take to arrive")
+	fs.DurationVar(&s.Limits.IdleTimeout, "idle-timeout", 70*time.Minute, "close a connection silent this long")
+	fs.Float64Var(&s.Limits.FrameRate, "max-frame-rate", 50, "frames per second one connection may send on average (negative: no limit)")
+	fs.IntVar(&s.Limits.FrameBurst, "max-frame-burst", 1000, "frames one connection may send in a burst")
+	fs.DurationVar(&s.ClockDrift, "clock-drift", 5*time.Minute, "device clock error that triggers 1012 set-time (negative: never)")
+	fs.BoolVar(&s.Backfill, "backfill", true, "ask devices for missing hourly data (2061 history queries)")
+	fs.IntVar(&s.CommitBatch, "commit-batch", 2000, "most frames per store transaction (group commit)")
+	fs.DurationVar(&s.CommitWait, "commit-wait", 0, "extra wait to fill a store transaction (0: take what is queued)")
+	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
+}
+
+// Main is `ecowatch serve` as a value: tests start it on port 0 in a temp
+// directory, exactly as the command does.
+type Main struct {
+	Settings serveSettings
+	Logger   *slog.Logger
+
+	// Set by Run.
+	Store       store.Store
+	Bus         bus.Bus
+	Gateway     *gateway.Server
+	Metrics     *metrics.Set
+	GatewayAddr string // the address actually listened on
+	HTTPAddr    string
+
+	gwLn     net.Listener
+	httpSrv  *http.Server
+	cancel   context.CancelFunc
+	serveErr chan error
+}
+
+// Run opens the store and the bus, starts the store writer, the gateway and
+// the HTTP server, and returns once they listen.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.Default()
+	}
+	log := m.Logger
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.Settings.Postgres != "" {
+		m.Store, err = postgres.Open(ctx, m.Settings.Postgres)
+	} else {
+		m.Store, err = sqlite.Open(ctx, m.Settings.DataDir)
+	}
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	m.Bus = bus.NewMemory(bus.MemoryOptions{MaxBatch: m.Settings.CommitBatch, MaxWait: m.Settings.CommitWait})
+	m.Metrics = metrics.NewSet()
+
+	var runCtx context.Context
+	runCtx, m.cancel = context.WithCancel(context.Background())
+	c := &ingest.Consumer{Sink: ingest.StoreSink(m.Store), Logger: log, Metrics: m.Metrics, Location: store.CST}
+	if err := c.Start(runCtx, m.Bus); err != nil {
+		return fmt.Errorf("start store writer: %w", err)
+	}
+	reg := storeRegistry{m.Store}
+	m.Gateway, err = gateway.New(gateway.Config{
+		Bus: m.Bus, Registry: reg, Logger: log, Metrics: m.Metrics, Location: store.CST,
+		Limits: m.Settings.Limits, PublishTimeout: m.Settings.CommitTimeout, ClockDrift: m.Settings.ClockDrift,
+		Backfill: m.Settings.Backfill,
+		Replay: func(ctx context.Context, mn string) (int, error) {
+			d, err := reg.Device(ctx, mn)
+			if err != nil {
+				return 0, err
+			}
+			return ingest.Replay(ctx, m.Store, mn, d.Point, d.Mode, store.CST)
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	m.gwLn, err = net.Listen("tcp", m.Settings.GatewayAddr)
+	if err != nil {
+		return fmt.Errorf("gateway listen: %w", err)
+	}
+	m.GatewayAddr = m.gwLn.Addr().String()
+	httpLn, err := net.Listen("tcp", m.Settings.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	m.HTTPAddr = httpLn.Addr().String()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		m.Metrics.WritePrometheus(w)
+		metrics.WriteProcessMetrics(w)
+	})
+	api := m.Gateway.Handler()
+	mux.Handle("/api/gateway/", api)
+	mux.Handle("/api/devices", api)
+	mux.Handle("/api/devices/", api)
+	mux.Handle("/", web.Handler())
+	m.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	m.serveErr = make(chan error, 2)
+	go func() { m.serveErr <- m.Gateway.Serve(m.gwLn) }()
+	go func() { m.serveErr <- m.httpSrv.Serve(httpLn) }()
+	log.Info("ecowatch serving", "gateway_addr", m.GatewayAddr, "http_addr", m.HTTPAddr,
+		"store", storeName(m.Settings), "bus", "in-process")
+	return nil
+}
+
+func storeName(s serveSettings) string {
+	if s.Postgres != "" {
+		return "postgres"
+	}
+	return "sqlite:" + s.DataDir
+}
+
+// Close shuts down in order: stop accepting and let every connection
+// finish the frame it is handling (commit and acknowledgement), stop the
+// HTTP server, stop the store writer and the bus, close the store.
+func (m *Main) Close() error {
+	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if m.Gateway != nil {
+		if err := m.Gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+		}
+	}
+	if m.httpSrv != nil {
+		if err := m.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.Bus != nil {
+		m.Bus.Close()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// storeRegistry is the gateway's view of the store's device registry.
+type storeRegistry struct{ st store.Store }
+
+func (r storeRegistry) Device(ctx context.Context, mn string) (gateway.Device, error) {
+	d, err := r.st.DeviceByMN(ctx, mn)
+	if errors.Is(err, store.ErrNotFound) {
+		return gateway.Device{}, fmt.Errorf("%s: %w", mn, gateway.ErrUnknownDevice)
+	}
+	if err != nil {
+		return gateway.Device{}, err
+	}
+	if d.State == registry.DeviceUnregistered {
+		return gateway.Device{}, fmt.Errorf("%s: %w", mn, gateway.ErrUnknownDevice)
+	}
+	return toGateway(d), nil
+}
+
+func toGateway(d registry.Device) gateway.Device {
+	q, _ := hj212.ParseQuirks(strings.Join(d.Quirks, "|"))
+	return gateway.Device{MN: d.MN, Password: d.Password, Point: d.PointCode, Mode: hj212.Mode{Allow: q},
+		Suspended: d.State == registry.DeviceSuspended, Protocol: d.ProtocolVersion}
+}
+
+func (r storeRegistry) Register(ctx context.Context, d gateway.Device) error {
+	var quirks []string
+	if d.Mode.Allow != 0 {
+		quirks = strings.Split(d.Mode.Allow.String(), "|")
+	}
+	state := registry.DeviceActive
+	if d.Suspended {
+		state = registry.DeviceSuspended
+	}
+	proto := d.Protocol
+	if proto == "" {
+		proto = "HJ212-2017"
+	}
+	err := r.st.UpsertDevice(ctx, registry.Device{MN: d.MN, Password: d.Password, ProtocolVersion: proto,
+		Quirks: quirks, PointCode: d.Point, State: state})
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return fmt.Errorf("%w: %v", gateway.ErrInvalidDevice, err)
+	}
+	return err
+}
+
+func (r storeRegistry) Devices(ctx context.Context) ([]gateway.Device, error) {
+	ds, err := r.st.Devices(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gateway.Device, 0, len(ds))
+	for _, d := range ds {
+		if d.State != registry.DeviceUnregistered {
+			out = append(out, toGateway(d))
+		}
+	}
+	return out, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
 func serveCommand() command {
 	return command{
 		Name:    "serve",
-		Summary: "run gateway, workers and web in one process (not yet built)",
+		Summary: "run the HJ 212 gateway, the store writer and the web server in one process",
 		Run: func(ctx context.Context, e env, args []string) error {
-			return errors.New("not yet built")
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(e.Stderr)
+			var m Main
+			m.Settings.flags(fs)
+			if err := parseSettings(fs, args, e.Getenv); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return nil
+				}
+				return errUsage
+			}
+			log, err := newLogger(e.Stderr, m.Settings.LogLevel)
+			if err != nil {
+				return err
+			}
+			m.Logger = log
+			if err := m.Run(ctx); err != nil {
+				return err
+			}
+			var runErr error
+			select {
+			case <-ctx.Done():
+			case runErr = <-m.serveErr:
+			}
+			log.Info("ecowatch shutting down")
+			if err := m.Close(); err != nil {
+				return err
+			}
+			if runErr != nil && !errors.Is(runErr, gateway.ErrServerClosed) && !errors.Is(runErr, http.ErrServerClosed) {
+				return runErr
+			}
+			return nil
 		},
 	}
 }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"ecowatch/hj212"
+	"ecowatch/registry"
+	"ecowatch/store"
+)
+
+// startMain runs `ecowatch serve` in-process on free loopback ports in a
+// temp directory.
+func startMain(t *testing.T) *Main {
+	t.Helper()
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	if err := fs.Parse([]string{"--data-dir", t.TempDir(), "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--clock-drift", "-1s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return m
+}
+
+// seedPoint creates the region and air-station point a test device is
+// registered at.
+func seedPoint(t *testing.T, st store.Registry, code string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, r := range []registry.Region{{Code: "430000", Name: "湖南省"}, {Code: "430100", Name: "长沙市"}} {
+		if err := st.UpsertRegion(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.UpsertPoint(ctx, registry.Point{Code: code, Name: "test station", Kind: registry.KindAirStation,
+		RegionCode: "430100"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hourly builds a 2061 upload by hand (Table 2 framing, Appendix A CRC).
+func hourly(qn, pw, mn, dataTime, so2 string) []byte {
+	seg := "QN=" + qn + ";ST=22;CN=2061;PW=" + pw + ";MN=" + mn + ";Flag=5;CP=&&DataTime=" + dataTime +
+		";a21026-Avg=" + so2 + ",a21026-Flag=N&&"
+	return []byte(fmt.Sprintf("##%04d%s%04X\r\n", len(seg), seg, hj212.CRC16([]byte(seg))))
+}
+
+func serveCLI(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}, args)
+	return out.String() + errb.String(), code
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	m := startMain(t)
+	seedPoint(t, m.Store, "P1")
+	server := "http://" + m.HTTPAddr
+	const mn = "88888880000001"
+
+	c, err := net.Dial("tcp", m.GatewayAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := hj212.NewScanner(c)
+	readFrame := func() *hj212.Frame {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if !sc.Scan() {
+			t.Fatalf("no frame from the gateway: %v", sc.Err())
+		}
+		f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+
+	// Unregistered: archived, acknowledged, waiting.
+	c.Write(hourly("20200101010000001", "pw1", mn, "20200101000000", "12.5"))
+	if f := readFrame(); f.CN != "9014" || f.QN != "20200101010000001" {
+		t.Fatalf("reply %+v", f)
+	}
+	out, code := serveCLI(t, "device", "--server", server, "waiting")
+	if code != 0 || !strings.Contains(out, mn) {
+		t.Fatalf("device waiting (%d):\n%s", code, out)
+	}
+
+	// Registering replays the archived frame into a measurement.
+	out, code = serveCLI(t, "device", "--server", server, "register", mn, "--point", "P1", "--password", "pw1")
+	if code != 0 || !strings.Contains(out, "1 archived frames replayed") {
+		t.Fatalf("device register (%d):\n%s", code, out)
+	}
+	hour := func(h int) time.Time { return time.Date(2020, 1, 1, h, 0, 0, 0, store.CST) }
+	ms, err := m.Store.Measurements(context.Background(), store.MeasurementQuery{Point: "P1", Factor: "a21026",
+		Kind: store.Hour, From: hour(0), To: hour(5)})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("after replay: %v %+v", err, ms)
+	}
+	if v, _ := ms[0].Values.Get(store.Avg); v != 12.5 {
+		t.Fatalf("replayed SO2 %v, want 12.5 from the frame", v)
+	}
+
+	// Registered: ingested directly.
+	c.Write(hourly("20200101020000001", "pw1", mn, "20200101010000", "13.5"))
+	if f := readFrame(); f.CN != "9014" {
+		t.Fatalf("reply %+v", f)
+	}
+	ms, _ = m.Store.Measurements(context.Background(), store.MeasurementQuery{Point: "P1", Factor: "a21026",
+		Kind: store.Hour, From: hour(0), To: hour(5)})
+	if len(ms) != 2 {
+		t.Fatalf("acknowledged frame not in the store when its ack arrived: %+v", ms)
+	}
+
+	// Reverse control through the CLI, answered by this fake device.
+	go func() {
+		f := readFrame()
+		if f.CN != "1062" {
+			t.Errorf("request %+v, want 1062", f)
+			return
+		}
+		for _, a := range []*hj212.Frame{hj212.RequestAnswer(f, hj212.QnRtnReady), hj212.ExecutionResult(f, hj212.ExeRtnOK)} {
+			b, _ := hj212.Encode(a)
+			c.Write(b)
+		}
+	}()
+	out, code = serveCLI(t, "device", "--server", server, "command", mn, "1062", "RtdInterval=30", "--wait", "10s")
+	if code != 0 || !strings.Contains(out, "state=executed") {
+		t.Fatalf("device command (%d):\n%s", code, out)
+	}
+	out, code = serveCLI(t, "device", "--server", server, "presence")
+	if code != 0 || !strings.Contains(out, mn) || !strings.Contains(out, "true") {
+		t.Fatalf("device presence (%d):\n%s", code, out)
+	}
+	out, code = serveCLI(t, "device", "--server", server, "list")
+	if code != 0 || !strings.Contains(out, mn) || !strings.Contains(out, "P1") {
+		t.Fatalf("device list (%d):\n%s", code, out)
+	}
+	// An unknown point is the operator's mistake: 400 with the reason.
+	out, code = serveCLI(t, "device", "--server", server, "register", "X1", "--point", "NOPE")
+	if code != 1 || !strings.Contains(out, "400") {
+		t.Fatalf("register at an unknown point (%d):\n%s", code, out)
+	}
+
+	resp, err := http.Get(server + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ecowatch_gateway_frames_total{cn="2061",verdict="unregistered"} 1`,
+		`ecowatch_gateway_frames_total{cn="2061",verdict="ok"} 1`, `ecowatch_gateway_acks_total{cn="9014"} 2`,
+		"ecowatch_gateway_commit_seconds_bucket", "ecowatch_ingest_frames_total", "process_resident_memory_bytes"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+}
