@@ -30,9 +30,6 @@ func TestCRC16Examples(t *testing.T) {
 		if got := CRC16([]byte(ex.data)); got != ex.crc {
 			t.Errorf("example %d: CRC16 = %04X, reference says %04X", i+1, got, ex.crc)
 		}
-		if got := crc16String(ex.data); got != ex.crc {
-			t.Errorf("example %d: crc16String = %04X, want %04X", i+1, got, ex.crc)
-		}
 		if got := CRC16Modbus([]byte(ex.data)); got != ex.modbus {
 			t.Errorf("example %d: CRC16Modbus = %04X, reference says %04X", i+1, got, ex.modbus)
 		}

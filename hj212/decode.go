@@ -34,7 +34,9 @@ func Decode(raw []byte, m Mode) (*Frame, error) {
 // f are overwritten, including the elements of its slices: Clone a frame
 // that must outlive the next call.
 func DecodeInto(f *Frame, raw []byte, m Mode) error {
-	*f = Frame{CP: f.CP[:0], Diagnostics: f.Diagnostics[:0]}
+	f.QN, f.ST, f.CN, f.PW, f.MN = "", "", "", "", ""
+	f.Flag, f.HasFlag, f.PNUM, f.PNO = 0, false, 0, 0
+	f.CP, f.Diagnostics = f.CP[:0], f.Diagnostics[:0]
 	d := decoder{f: f, raw: raw, m: m}
 	if err := d.frame(); err != nil {
 		f.CP = f.CP[:0]
@@ -238,8 +240,10 @@ func (d *decoder) segment() error {
 		if pos >= len(s) {
 			return perr(CodeField, d.base+pos, "CP=&&…&&", "end of data segment", 0)
 		}
-		eq := strings.IndexByte(s[pos:], '=')
-		if eq < 0 {
+		eq := 0
+		for rest := s[pos:]; eq < len(rest) && rest[eq] != '='; eq++ {
+		}
+		if pos+eq == len(s) {
 			return perr(CodeGrammar, d.base+pos, "name=value", snippet([]byte(s), pos), 0)
 		}
 		name := s[pos : pos+eq]
@@ -267,14 +271,20 @@ func (d *decoder) segment() error {
 			}
 			return d.cp(vs, seen)
 		}
-		ve := len(s)
-		if i := strings.IndexByte(s[vs:], ';'); i >= 0 {
-			ve = vs + i
+		// Header values are short: one pass finds the ';' and any '='.
+		rest, k, hasEq := s[vs:], 0, false
+		for ; k < len(rest); k++ {
+			if c := rest[k]; c == ';' {
+				break
+			} else if c == '=' {
+				hasEq = true
+			}
 		}
+		ve := vs + k
 		next := ve + 1
 		// A value never holds '='; if this one does, a separator is missing
 		// (C.19 "Flag=5CP=") or is a comma (C.22 "QN=…534,ST=32").
-		if strings.IndexByte(s[vs:ve], '=') >= 0 {
+		if hasEq {
 			v := s[vs:ve]
 			if c := strings.Index(v, "CP="); c >= 0 && !strings.Contains(v[:c], "=") {
 				if err := d.quirk(QuirkSeparator, CodeGrammar, d.base+vs+c, `";" before CP`, v[:c+3]); err != nil {
@@ -342,6 +352,9 @@ func (d *decoder) header(idx int, v string, off int) error {
 		}
 	case hPW:
 		f.PW = v
+		if v == "" {
+			return d.quirk(QuirkMissingField, CodeField, off, "a PW", "")
+		}
 	case hMN:
 		f.MN = v
 		if v == "" {
@@ -456,12 +469,34 @@ func (d *decoder) body(bs, be int) error {
 			pos++
 			continue
 		}
-		j := pos
-		for j < be && s[j] != '=' && s[j] != ';' && s[j] != ',' {
-			j++
+		// Name: up to '='; note the first '-' on the way (code-suffix).
+		// Ranging over the rest lets the compiler drop bounds checks.
+		rest, dash := s[pos:be], -1
+		k, codeOK := 0, false
+		if len(rest) > 7 && rest[6] == '-' && codeShape(rest[:6]) {
+			// The common case: a 2017 factor code, then its suffix.
+			dash, k, codeOK = 6, 7, true
+			for ; k < len(rest); k++ {
+				if c := rest[k]; c == '=' || c == ';' || c == ',' {
+					break
+				}
+			}
+		} else {
+			for ; k < len(rest); k++ {
+				c := rest[k]
+				if nameStop[c] {
+					if c != '-' {
+						break
+					}
+					if dash < 0 {
+						dash = k
+					}
+				}
+			}
 		}
-		if j == be || s[j] != '=' {
-			return perr(CodeGrammar, d.base+pos, "name=value", s[pos:j], 0)
+		j := pos + k
+		if j == be || s[j] != '=' || j == pos {
+			return perr(CodeGrammar, d.base+pos, "name=value", snippet([]byte(s), pos), 0)
 		}
 		name := s[pos:j]
 		if name[len(name)-1] == ' ' {
@@ -469,9 +504,26 @@ func (d *decoder) body(bs, be int) error {
 				return err
 			}
 			name = strings.TrimRight(name, " ")
+			dash = strings.IndexByte(name, '-')
+			codeOK = false
+		}
+		var kind int
+		if dash >= 0 {
+			kind = suffixKind(name[dash+1:])
+			if kind == kUnknown || !codeOK && !codeShape(name[:dash]) {
+				if err := d.quirk(QuirkUnknownCode, CodeCode, d.base+pos, "an Appendix B code and a Table 4 suffix", name); err != nil {
+					return err
+				}
+			}
+		} else if kind = keyKind(name); kind == kUnknown {
+			if err := d.quirk(QuirkUnknownCode, CodeCode, d.base+pos, "a CP key", name); err != nil {
+				return err
+			}
 		}
 		vs, ve := j+1, j+1
-		if be-vs >= 2 && s[vs] == '/' && s[vs+1] == '/' {
+		numOK := false // set by the fast path for numbers
+		switch {
+		case be-vs >= 2 && s[vs] == '/' && s[vs+1] == '/':
 			// Info text: closed by the "//" that is followed by a separator
 			// or the end of CP; the text itself may hold ',' and ';'.
 			k := vs + 2
@@ -487,10 +539,32 @@ func (d *decoder) body(bs, be int) error {
 				}
 				k += x + 1
 			}
-		} else {
-			for ve < be && s[ve] != ',' && s[ve] != ';' {
+		case kind == kNum:
+			// The common case, scanned and checked in one pass.
+			if ve < be && (s[ve] == '-' || s[ve] == '+') {
 				ve++
 			}
+			v := s[ve:be]
+			digits, dots, k := 0, 0, 0
+			for ; k < len(v); k++ {
+				c := v[k]
+				if c-'0' <= 9 {
+					digits++
+				} else if c == '.' {
+					dots++
+				} else {
+					break
+				}
+			}
+			ve += k
+			numOK = digits > 0 && dots <= 1 && (k == len(v) || v[k] == ',' || v[k] == ';')
+			fallthrough
+		default:
+			v := s[ve:be]
+			k := 0
+			for ; k < len(v) && !valueStop[v[k]]; k++ {
+			}
+			ve += k
 		}
 		value := s[vs:ve]
 		if len(value) > 0 && (value[0] == ' ' || value[len(value)-1] == ' ') {
@@ -498,11 +572,25 @@ func (d *decoder) body(bs, be int) error {
 				return err
 			}
 			value = strings.TrimSpace(value)
+			numOK = false
 		}
-		if err := d.checkField(name, value, d.base+pos); err != nil {
-			return err
+		if kind == kFlag && len(value) == 1 && dataFlagChar[value[0]] {
+			numOK = true // the other common case: a one-letter data flag
 		}
-		f.CP = append(f.CP, Field{Name: name, Value: value, Item: item})
+		if !numOK {
+			if err := d.checkValue(kind, name, value, d.base+pos); err != nil {
+				return err
+			}
+		}
+		// Grow by one and set the fields one by one: cheaper than
+		// appending a struct literal while the GC's write barrier is on.
+		if n := len(f.CP); n < cap(f.CP) {
+			f.CP = f.CP[:n+1]
+		} else {
+			f.CP = append(f.CP, Field{})
+		}
+		fl := &f.CP[len(f.CP)-1]
+		fl.Name, fl.Value, fl.Item = name, value, item
 		pos = ve
 		if ve < be {
 			if s[ve] == ';' {
@@ -518,6 +606,24 @@ func (d *decoder) body(bs, be int) error {
 	}
 	return nil
 }
+
+// nameStop marks the bytes a CP name scan stops at: '=' ends the name,
+// ';' and ',' mean a field without '=', '-' splits code and suffix.
+// valueStop marks the separators that end a value.
+var nameStop, valueStop = func() (n, v [256]bool) {
+	n['='], n[';'], n[','], n['-'] = true, true, true, true
+	v[';'], v[','] = true, true
+	return n, v
+}()
+
+// dataFlagChar marks the data flags of HJ 212-2017 Table 8 and HJ/T
+// 212-2005 (N F M S D C T B, P), and the 2005 air stations' 0-3.
+var dataFlagChar = func() (t [256]bool) {
+	for _, c := range []byte("NFMSDCTBP0123") {
+		t[c] = true
+	}
+	return t
+}()
 
 // Value kinds of CP fields (Table 4 and the field table of §6.6).
 const (
@@ -572,7 +678,8 @@ func suffixKind(s string) int {
 func codeShape(c string) bool {
 	switch len(c) {
 	case 6:
-		return 'a' <= c[0] && c[0] <= 'z' && allDigits(c[1:])
+		return 'a' <= c[0] && c[0] <= 'z' && c[1]-'0' <= 9 && c[2]-'0' <= 9 &&
+			c[3]-'0' <= 9 && c[4]-'0' <= 9 && c[5]-'0' <= 9
 	case 3:
 		if allDigits(c) || ('A' <= c[0] && c[0] <= 'Z' && allDigits(c[1:])) {
 			return true
@@ -608,21 +715,8 @@ func isNumber(v string) bool {
 	return digits > 0
 }
 
-// checkField checks one CP field's name and value.
-func (d *decoder) checkField(name, value string, off int) error {
-	kind := kUnknown
-	if dash := strings.IndexByte(name, '-'); dash >= 0 {
-		kind = suffixKind(name[dash+1:])
-		if kind == kUnknown || !codeShape(name[:dash]) {
-			if err := d.quirk(QuirkUnknownCode, CodeCode, off, "an Appendix B code and a Table 4 suffix", name); err != nil {
-				return err
-			}
-		}
-	} else if kind = keyKind(name); kind == kUnknown {
-		if err := d.quirk(QuirkUnknownCode, CodeCode, off, "a CP key", name); err != nil {
-			return err
-		}
-	}
+// checkValue checks a CP value against its field's kind.
+func (d *decoder) checkValue(kind int, name, value string, off int) error {
 	ok := true
 	switch kind {
 	case kNum:
@@ -630,7 +724,7 @@ func (d *decoder) checkField(name, value string, off int) error {
 	case kInt:
 		ok = allDigits(value)
 	case kFlag:
-		ok = len(value) == 1 && strings.IndexByte("NFMSDCTBP0123", value[0]) >= 0
+		ok = len(value) == 1 && dataFlagChar[value[0]]
 	case kEFlag:
 		ok = len(value) <= 4
 	case kTime:

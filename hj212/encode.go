@@ -13,9 +13,9 @@ import (
 // is set or they are non-zero. CP fields of the same Item are joined by ','
 // and items by ';'.
 //
-// Encode refuses names and values that would change the frame's structure
-// (separators, CR or LF outside //…// Info text) and a data segment longer
-// than four digits can state. It does not refuse a segment over the
+// Encode refuses names and values that Decode would read back differently
+// (separators, CR or LF outside //…// Info text, spaces at a value's ends)
+// and a data segment longer than four digits can state. It does not refuse a segment over the
 // standard's 1024 bytes: use Split for that.
 func Encode(f *Frame) ([]byte, error) {
 	return AppendEncode(make([]byte, 0, 128+24*len(f.CP)), f)
@@ -42,7 +42,11 @@ func AppendEncode(dst []byte, f *Frame) ([]byte, error) {
 	return append(dst, '\r', '\n'), nil
 }
 
-func badHeaderValue(v string) bool { return strings.ContainsAny(v, ";,=&\r\n") }
+// badHeaderValue reports a header value Decode would read differently:
+// one holding ';', '=', CR or LF, or with spaces at its ends.
+func badHeaderValue(v string) bool {
+	return strings.ContainsAny(v, ";=\r\n") || strings.TrimSpace(v) != v
+}
 
 func encodeErr(what, v string) error {
 	return fmt.Errorf("hj212: encode: %s %q: %w", what, v, ErrValue)
@@ -85,7 +89,8 @@ func appendSegment(dst []byte, f *Frame, pnum, pno int) ([]byte, error) {
 		if fl.Name == "" || strings.ContainsAny(fl.Name, ";,=&\r\n ") {
 			return dst, encodeErr("CP name", fl.Name)
 		}
-		if !isInfoText(fl.Value) && strings.ContainsAny(fl.Value, ";,&\r\n") {
+		if !isInfoText(fl.Value) && (strings.ContainsAny(fl.Value, ";,\r\n") ||
+			strings.HasPrefix(fl.Value, "//") || strings.TrimSpace(fl.Value) != fl.Value) {
 			return dst, encodeErr("value of "+fl.Name, fl.Value)
 		}
 		if i > 0 {
@@ -109,6 +114,5 @@ func isInfoText(v string) bool {
 		return false
 	}
 	inner := v[2 : len(v)-2]
-	return !strings.Contains(inner, "//,") && !strings.Contains(inner, "//;") &&
-		!strings.HasSuffix(inner, "/")
+	return !strings.Contains(inner, "//,") && !strings.Contains(inner, "//;")
 }

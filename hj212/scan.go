@@ -63,6 +63,14 @@ func split(data []byte, atEOF bool, max int) (advance, kind int) {
 		if need+2 > max {
 			return resync(data, atEOF), tokOversize
 		}
+		// A wrong length field (a device's, or garbage's "##0107" before
+		// a real frame) must not swallow the next frame: a complete,
+		// CRC-correct frame starting inside wins, and is found without
+		// waiting for the bogus length to fill. What precedes it is
+		// handed to Decode, which reports the length.
+		if j := innerFrame(data, min(len(data), need)); j > 0 {
+			return j, tokFrame
+		}
 		if len(data) < need+2 && !atEOF {
 			return 0, tokFrame
 		}
@@ -111,6 +119,44 @@ func resync(data []byte, atEOF bool) int {
 		n--
 	}
 	return n
+}
+
+// innerFrame returns the offset of the first "##" before limit, after
+// data's own header, that starts a perfect frame (4-digit length, CRC right,
+// CRLF), or 0.
+func innerFrame(data []byte, limit int) int {
+	for i := 2; i < limit; {
+		j := bytes.Index(data[i:limit], []byte("##"))
+		if j < 0 {
+			return 0
+		}
+		i += j
+		if perfectFrame(data[i:]) {
+			return i
+		}
+		i++
+	}
+	return 0
+}
+
+// perfectFrame reports whether b begins with a frame whose envelope is
+// exactly right: 4 length digits, that many bytes, a matching CRC and CRLF.
+func perfectFrame(b []byte) bool {
+	if len(b) < 12 {
+		return false
+	}
+	n := 0
+	for _, c := range b[2:6] {
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if len(b) < 6+n+6 || b[10+n] != '\r' || b[11+n] != '\n' {
+		return false
+	}
+	v, _, ok := parseHex4(b[6+n : 10+n])
+	return ok && v == CRC16(b[6:6+n])
 }
 
 func isHex4(b []byte) bool {
