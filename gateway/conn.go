@@ -184,13 +184,20 @@ func (c *conn) handle(raw []byte) {
 		// inside the frame: read it tolerantly, then decode again in the
 		// mode that device is allowed.
 		if g, gerr := hj212.Decode(raw, hj212.Tolerant); gerr == nil && g.MN != "" {
-			if d, lerr := s.devices.lookup(context.Background(), g.MN, now); lerr == nil && d.Mode != c.mode {
+			d, lerr := c.lookup(g.MN, now)
+			if lerr == nil && d.Mode != c.mode {
 				f, err = hj212.Decode(raw, d.Mode)
 				if err == nil {
 					c.mode = d.Mode
 				}
 			}
 			if err != nil {
+				if errors.Is(lerr, ErrUnknownDevice) {
+					// An unregistered device whose frames need quirks
+					// still waits for registration; Replay decodes its
+					// archive in the mode it is registered with.
+					s.waiting.seen(g.MN, c.remote, now)
+				}
 				c.archive(&Message{MN: g.MN, CN: g.CN, QN: g.QN, Verdict: errCode(err), Detail: err.Error(), Raw: raw})
 				s.presence.setError(g.MN, err.Error(), now)
 				return
@@ -203,7 +210,7 @@ func (c *conn) handle(raw []byte) {
 
 	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
 		Mode: c.mode, Raw: raw}
-	dev, err := s.devices.lookup(context.Background(), f.MN, now)
+	dev, err := c.lookup(f.MN, now)
 	switch {
 	case errors.Is(err, ErrUnknownDevice):
 		msg.Verdict = VerdictUnregistered
@@ -241,6 +248,14 @@ func (c *conn) handle(raw []byte) {
 		return
 	}
 	c.after(f, dev, now)
+}
+
+// lookup asks the (cached) registry, bounded in time: a registry that
+// hangs leaves frames unacknowledged instead of hanging connections.
+func (c *conn) lookup(mn string, now time.Time) (Device, error) {
+	ctx, cancel := context.WithTimeout(c.s.bgCtx, 10*time.Second)
+	defer cancel()
+	return c.s.devices.lookup(ctx, mn, now)
 }
 
 // archive publishes m and reports whether the bus committed it. Only then

@@ -680,3 +680,41 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	h.gate = nil
 	h.mu.Unlock()
 }
+
+func TestQuirkyDeviceModeFromRegistry(t *testing.T) {
+	h := newHarness(t, nil)
+	// A frame whose CRC is in lower case (a quirk of real DAUs, reference
+	// §1.3); find one whose CRC has a letter.
+	var raw []byte
+	for i := 0; raw == nil; i++ {
+		b := upload(fmt.Sprintf("202001010000000%02d", i), "2011", "pw", "Q1", "20200101000000")
+		n := len(b)
+		l := []byte(strings.ToLower(string(b[n-6 : n-2])))
+		if string(l) != string(b[n-6:n-2]) {
+			copy(b[n-6:n-2], l)
+			raw = b
+		}
+	}
+	d := h.dial()
+	d.send(raw)
+	if got := d.read(300 * time.Millisecond); got != nil {
+		t.Fatalf("strict by default: a lower-case CRC is not acknowledged, got %q", got)
+	}
+	d = &device{t: t, c: d.c, sc: hj212.NewScanner(d.c)}
+	if w := h.srv.Waiting(); len(w) != 1 || w[0].MN != "Q1" {
+		t.Fatalf("an unknown device with quirky frames still waits for registration: %+v", w)
+	}
+	h.mu.Lock()
+	h.devs["Q1"] = Device{MN: "Q1", Password: "pw", Point: "P", Mode: hj212.Mode{Allow: hj212.QuirkLowercaseCRC}}
+	h.mu.Unlock()
+	d.send(raw)
+	if got := d.read(5 * time.Second); !strings.Contains(string(got), "CN=9014") {
+		t.Fatalf("registered with lowercase-crc allowed, the frame is acknowledged; got %q", got)
+	}
+	st := h.storedMessages()
+	last := st[len(st)-1]
+	if st[0].Verdict != hj212.CodeCRC || last.Verdict != VerdictOK || !strings.Contains(last.Detail, "lowercase-crc") ||
+		last.Mode.Allow != hj212.QuirkLowercaseCRC {
+		t.Fatalf("stored %+v", st)
+	}
+}

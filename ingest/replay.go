@@ -18,7 +18,8 @@ type Archive interface {
 
 // Replay turns the archived frames a device sent while it was unregistered
 // into measurements of point, decoding them in mode (the device's mode now
-// that it is registered). It pages through the archive in ID order and
+// that it is registered): frames archived as unregistered, and frames
+// archived with a decode error that the device's allowed quirks accept. It pages through the archive in ID order and
 // writes a page's measurements in one transaction; each measurement keeps
 // its frame's id and receive time, so a value received since registration
 // is never overwritten by an older archived one (store.Wins). It returns
@@ -40,9 +41,14 @@ func Replay(ctx context.Context, a Archive, mn, point string, mode hj212.Mode, l
 		var ms []store.Measurement
 		for _, fr := range page {
 			after = fr.ID
-			if fr.Verdict != gateway.VerdictUnregistered {
+			switch fr.Verdict {
+			case gateway.VerdictOK, gateway.VerdictWrongPassword, gateway.VerdictSuspended:
+				// Ingested already, or refused for a reason
+				// registration does not change.
 				continue
 			}
+			// Unregistered frames, and frames the gateway could not
+			// decode strictly before it knew the device's quirks.
 			f, err := hj212.Decode(fr.Raw, mode)
 			if err != nil {
 				continue
