@@ -22,7 +22,7 @@ import (
 // harness is a gateway on a loopback port with an in-process bus, a
 // recording store consumer and a map registry.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	bus  *bus.Memory
 	addr string
@@ -36,7 +36,7 @@ type harness struct {
 	uploads []string
 }
 
-func newHarness(t *testing.T, tweak func(*Config)) *harness {
+func newHarness(t testing.TB, tweak func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, bus: bus.NewMemory(bus.MemoryOptions{}), devs: map[string]Device{}, set: metrics.NewSet()}
 	err := h.bus.Consume(context.Background(), "store", "frame.>", func(ctx context.Context, batch []bus.Msg) error {
@@ -159,7 +159,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // device is a test client speaking HJ 212 over a real socket.
 type device struct {
-	t  *testing.T
+	t  testing.TB
 	c  net.Conn
 	sc *hj212.Scanner
 }
