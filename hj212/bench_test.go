@@ -32,6 +32,33 @@ func BenchmarkCRC16(b *testing.B) {
 	_ = sink
 }
 
+// crcBytewise is Appendix A's CRC one table look-up per byte (each step
+// waits for the previous one), the way most implementations write it.
+func crcBytewise(data []byte) uint16 {
+	var r uint16 = 0xFFFF
+	for _, b := range data {
+		r = crcTable[byte(r>>8)^b]
+	}
+	return r
+}
+
+// BenchmarkCRC16Bytewise is the one-byte-at-a-time CRC over the same bytes,
+// for comparison with CRC16's eight-byte slicing.
+func BenchmarkCRC16Bytewise(b *testing.B) {
+	raw := typical2011(b)
+	data := raw[6 : len(raw)-6]
+	if crcBytewise(data) != CRC16(data) {
+		b.Fatal("bytewise and sliced CRC differ")
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	var sink uint16
+	for b.Loop() {
+		sink += crcBytewise(data)
+	}
+	_ = sink
+}
+
 // BenchmarkDecode is envelope checks, CRC and full parse of one frame into
 // a reused Frame.
 func BenchmarkDecode(b *testing.B) {

@@ -556,9 +556,15 @@ func (d *decoder) body(bs, be int) error {
 					break
 				}
 			}
+			if k == len(v) || valueStop[v[k]] {
+				ve += k
+				numOK = digits > 0 && dots <= 1
+				break
+			}
+			// Not a plain number: find its end, checkValue reports it.
+			for ; k < len(v) && !valueStop[v[k]]; k++ {
+			}
 			ve += k
-			numOK = digits > 0 && dots <= 1 && (k == len(v) || v[k] == ',' || v[k] == ';')
-			fallthrough
 		default:
 			v := s[ve:be]
 			k := 0
