@@ -42,7 +42,7 @@ func startMain(t *testing.T) *Main {
 
 // seedPoint creates the region and air-station point a test device is
 // registered at.
-func seedPoint(t *testing.T, st store.Registry, code string) {
+func seedPoint(t testing.TB, st store.Registry, code string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, r := range []registry.Region{{Code: "430000", Name: "湖南省"}, {Code: "430100", Name: "长沙市"}} {
