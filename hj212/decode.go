@@ -238,7 +238,7 @@ func (d *decoder) segment() error {
 			pos++
 		}
 		if pos >= len(s) {
-			return perr(CodeField, d.base+pos, "CP=&&…&&", "end of data segment", 0)
+			return perr(CodeField, d.base+len(s), "CP=&&…&&", "end of data segment", 0)
 		}
 		eq := 0
 		for rest := s[pos:]; eq < len(rest) && rest[eq] != '='; eq++ {
