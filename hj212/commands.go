@@ -105,21 +105,38 @@ var commands = []Command{
 	{"9015", "心跳", "heartbeat (2025)", RoleNone, RoleNotification, v25},
 }
 
-var commandIndex = func() map[string]int {
-	m := make(map[string]int, len(commands))
+// commandIndex maps a 4-digit CN to 1 + its index in commands (0: none),
+// an array rather than a map because every decoded frame looks its CN up.
+var commandIndex = func() (t [10000]uint8) {
 	for i, c := range commands {
-		m[c.CN] = i
+		t[cnNumber(c.CN)] = uint8(i + 1)
 	}
-	return m
+	return t
 }()
+
+// cnNumber returns cn's value if it is 4 digits, else -1.
+func cnNumber(cn string) int {
+	if len(cn) != 4 {
+		return -1
+	}
+	n := 0
+	for i := 0; i < 4; i++ {
+		c := cn[i] - '0'
+		if c > 9 {
+			return -1
+		}
+		n = n*10 + int(c)
+	}
+	return n
+}
 
 // LookupCommand returns the command with code cn.
 func LookupCommand(cn string) (Command, bool) {
-	i, ok := commandIndex[cn]
-	if !ok {
+	n := cnNumber(cn)
+	if n < 0 || commandIndex[n] == 0 {
 		return Command{}, false
 	}
-	return commands[i], true
+	return commands[commandIndex[n]-1], true
 }
 
 // Commands returns every known command in CN order (a copy).

@@ -325,11 +325,13 @@ func (d *decoder) segment() error {
 // header stores and checks one header field.
 func (d *decoder) header(idx int, v string, off int) error {
 	f := d.f
-	if t := strings.TrimSpace(v); t != v {
-		if err := d.quirk(QuirkSpaces, CodeValue, off, "no spaces", v); err != nil {
-			return err
+	if len(v) > 0 && (v[0] <= ' ' || v[len(v)-1] <= ' ') {
+		if t := strings.TrimSpace(v); t != v {
+			if err := d.quirk(QuirkSpaces, CodeValue, off, "no spaces", v); err != nil {
+				return err
+			}
+			v = t
 		}
-		v = t
 	}
 	switch idx {
 	case hQN:
@@ -361,7 +363,12 @@ func (d *decoder) header(idx int, v string, off int) error {
 			return d.quirk(QuirkMissingField, CodeField, off, "an MN", "")
 		}
 	case hFlag:
-		n, err := strconv.ParseUint(v, 10, 8)
+		n, err := uint64(0), error(nil)
+		if len(v) == 1 && isDigit(v[0]) {
+			n = uint64(v[0] - '0') // the usual 4-7: skip strconv
+		} else {
+			n, err = strconv.ParseUint(v, 10, 8)
+		}
 		if err != nil {
 			if qerr := d.quirk(QuirkValue, CodeValue, off, "Flag 0-255", v); qerr != nil {
 				return qerr
