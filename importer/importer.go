@@ -206,7 +206,7 @@ type Result struct {
 
 // ErrBadRows is returned when a file has bad rows and they were not to be
 // skipped: nothing was imported.
-var ErrBadRows = errors.New("bad rows; nothing imported")
+var ErrBadRows = errors.New("nothing imported")
 
 var errDryRun = errors.New("dry run")
 

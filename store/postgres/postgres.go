@@ -239,3 +239,14 @@ FROM unnest($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bytea[]) AS u (
 WHERE m.point_id = u.p AND m.kind = u.kd AND m.t = u.t`, columns(rows, true)...)
 	return err
 }
+
+// MigrateURL connects to url, applies the migrations not yet applied and
+// returns their names.
+func MigrateURL(ctx context.Context, url string) ([]string, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return Migrate(ctx, db)
+}

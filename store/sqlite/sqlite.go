@@ -279,3 +279,17 @@ func updateRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) error {
 	}
 	return nil
 }
+
+// MigrateDir opens the store file in dataDir (creating it if needed),
+// applies the migrations not yet applied and returns their names.
+func MigrateDir(ctx context.Context, dataDir string) ([]string, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, err := sql.Open(driverName, dsn(filepath.Join(dataDir, FileName), false))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return Migrate(ctx, db)
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the binary's dispatcher in-process and returns its exit
+// status, stdout and stderr.
+func runCmd(t *testing.T, getenv map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return getenv[k] }}
+	code := run(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func samplePath(name string) string { return filepath.Join("..", "..", "importer", "testdata", name) }
+
+// The issue's definition of done: seed, import a sample file, list.
+func TestSeedImportList(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runCmd(t, nil, "migrate", "--data-dir", dir); code != 0 || !strings.Contains(out, "applied 0001_init.sql") {
+		t.Fatalf("migrate: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCmd(t, nil, "migrate", "--data-dir", dir); code != 0 || out != "schema up to date\n" {
+		t.Fatalf("second migrate: %d %q", code, out)
+	}
+	code, out, errs := runCmd(t, nil, "seed", "hunan", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "stations 82") {
+		t.Fatalf("seed: %d %q %q", code, out, errs)
+	}
+	files := []string{samplePath("enterprises.csv"), samplePath("points.csv"), samplePath("devices.csv"), samplePath("limits.csv")}
+	code, out, errs = runCmd(t, nil, append([]string{"registry", "import", "--dry-run", "--data-dir", dir}, files...)...)
+	if code != 0 || !strings.HasPrefix(out, "dry run: would import enterprises 3, points 6, devices 4, limits 7") {
+		t.Fatalf("dry run: %d %q %q", code, out, errs)
+	}
+	// The data directory comes from the environment this time.
+	envDir := map[string]string{"ECOWATCH_DATA_DIR": dir}
+	code, out, errs = runCmd(t, envDir, append([]string{"registry", "import"}, files...)...)
+	if code != 0 || !strings.HasPrefix(out, "imported enterprises 3, points 6, devices 4, limits 7") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd(t, envDir, "registry", "list")
+	for _, want := range []string{"regions (15)", "enterprises (3)", "points (88)", "devices (4)", "长沙示例热电有限公司", "43020000000001"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("list lacks %q: %d\n%s", want, code, out)
+		}
+	}
+	code, out, _ = runCmd(t, envDir, "registry", "list", "devices", "targets", "--json")
+	var got struct {
+		Devices []struct{ MN, Password, PointCode string }
+		Targets []struct {
+			Indicator string
+			Value     float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v (%d)\n%s", err, code, out)
+	}
+	if len(got.Devices) != 4 || got.Devices[0].Password != "***" || len(got.Targets) != 11 {
+		t.Fatalf("json devices %+v targets %d", got.Devices, len(got.Targets))
+	}
+
+	// A file with errors: every bad row on stderr, exit 1, nothing stored.
+	code, out, errs = runCmd(t, envDir, "registry", "import", samplePath("bad-enterprises.csv"))
+	if code != 1 || strings.Count(errs, "bad-enterprises.csv:") != 5 || !strings.Contains(errs, "5 bad rows: nothing imported") {
+		t.Fatalf("bad import: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd(t, envDir, "registry", "list", "enterprises")
+	if code != 0 || !strings.Contains(out, "enterprises (3)") {
+		t.Fatalf("after a failed import: %s", out)
+	}
+	code, out, _ = runCmd(t, envDir, "registry", "import", "--skip-bad-rows", samplePath("bad-enterprises.csv"))
+	if code != 0 || !strings.HasPrefix(out, "imported enterprises 1; 5 bad rows skipped") {
+		t.Fatalf("skip bad rows: %d %q", code, out)
+	}
+
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if code, out, errs := runCmd(t, envDir, "backup", "--out", backup); code != 0 || !strings.Contains(out, backup) {
+		t.Fatalf("backup: %d %q %q", code, out, errs)
+	}
+	if fi, err := os.Stat(backup); err != nil || fi.Size() < 100000 {
+		t.Fatalf("backup file: %v", err)
+	}
+	if code, _, errs := runCmd(t, envDir, "backup", "--out", backup); code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("backup over an existing file: %d %q", code, errs)
+	}
+}
+
+func TestStoreFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"registry", "list"}, 2, "no store given: use --data-dir DIR (embedded) or --postgres URL"},
+		{[]string{"registry", "list", "--data-dir", "x", "--postgres", "y"}, 2, "either --data-dir or --postgres"},
+		{[]string{"registry", "list", "nosuch", "--data-dir", "x"}, 2, `unknown section "nosuch"`},
+		{[]string{"registry", "import", "--data-dir", "x"}, 2, "no FILE given"},
+		{[]string{"registry", "import", "--data-dir", "x", "file.txt"}, 1, "file.txt"},
+		{[]string{"seed", "ohio", "--data-dir", "x"}, 2, `unknown data set "ohio"`},
+		{[]string{"backup", "--data-dir", "x"}, 2, "--out FILE is required"},
+		{[]string{"backup", "--postgres", "postgres://x/y", "--out", "f"}, 1, "pg_dump"},
+		{[]string{"registry"}, 2, "usage: ecowatch registry list"},
+	} {
+		code, _, errs := runCmd(t, nil, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}
