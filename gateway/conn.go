@@ -39,6 +39,12 @@ type conn struct {
 	lastRefill time.Time
 	reasm      *hj212.Reassembler
 	buf        []byte
+	pubCtx     context.Context
+	pubCancel  context.CancelFunc
+	pubTimer   *time.Timer
+	subjCN     string
+	subjMN     string
+	subj       string
 }
 
 // peerState is what a platform request to a device needs: its system code
@@ -105,6 +111,12 @@ func (c *conn) serve() {
 	s := c.s
 	defer s.removeConn(c)
 	defer c.nc.Close()
+	defer func() {
+		if c.pubCancel != nil {
+			c.pubTimer.Stop()
+			c.pubCancel()
+		}
+	}()
 	c.reasm = hj212.NewReassembler(2*time.Minute, 256)
 	sc := hj212.NewScanner(&c.rd)
 	if s.cfg.Limits.MaxFrame > 0 {
@@ -253,9 +265,39 @@ func (c *conn) handle(raw []byte) {
 // lookup asks the (cached) registry, bounded in time: a registry that
 // hangs leaves frames unacknowledged instead of hanging connections.
 func (c *conn) lookup(mn string, now time.Time) (Device, error) {
+	if d, err, ok := c.s.devices.cached(mn, now); ok {
+		return d, err
+	}
 	ctx, cancel := context.WithTimeout(c.s.bgCtx, 10*time.Second)
 	defer cancel()
 	return c.s.devices.lookup(ctx, mn, now)
+}
+
+// publishCtx returns the context of one Publish: it ends PublishTimeout
+// from now. One context and timer serve the connection's frames one after
+// the other (the timer is re-armed, not re-made), and are replaced only
+// after a timeout fired: no allocation per frame.
+func (c *conn) publishCtx() context.Context {
+	d := c.s.cfg.PublishTimeout
+	if c.pubCtx == nil || c.pubCtx.Err() != nil {
+		if c.pubCancel != nil {
+			c.pubCancel()
+		}
+		c.pubCtx, c.pubCancel = context.WithCancel(c.s.bgCtx)
+		c.pubTimer = time.AfterFunc(d, c.pubCancel)
+		return c.pubCtx
+	}
+	c.pubTimer.Reset(d)
+	return c.pubCtx
+}
+
+// subject returns FrameSubject(cn, mn), reusing the last one: a device
+// sends the same few subjects all day.
+func (c *conn) subject(cn, mn string) string {
+	if c.subj == "" || cn != c.subjCN || mn != c.subjMN {
+		c.subjCN, c.subjMN, c.subj = cn, mn, FrameSubject(cn, mn)
+	}
+	return c.subj
 }
 
 // archive publishes m and reports whether the bus committed it. Only then
@@ -272,10 +314,10 @@ func (c *conn) archive(m *Message) bool {
 	// The bus may hand the bytes to live subscribers after Publish
 	// returns, so they get their own copy; c.buf only saves the growth.
 	data := append([]byte(nil), c.buf...)
-	ctx, cancel := context.WithTimeout(s.bgCtx, s.cfg.PublishTimeout)
+	ctx := c.publishCtx()
 	start := time.Now()
-	err := s.cfg.Bus.Publish(ctx, FrameSubject(m.CN, m.MN), data)
-	cancel()
+	err := s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+	c.pubTimer.Stop()
 	s.m.commit.UpdateDuration(start)
 	if err != nil {
 		s.m.pubErrors.Inc()

@@ -86,6 +86,20 @@ func newDeviceCache(reg Registry, ttl time.Duration) *deviceCache {
 	return &deviceCache{reg: reg, ttl: ttl, m: make(map[string]cacheEntry)}
 }
 
+// cached answers from the cache alone; ok is false on a miss.
+func (c *deviceCache) cached(mn string, now time.Time) (Device, error, bool) {
+	c.mu.RLock()
+	e, ok := c.m[mn]
+	c.mu.RUnlock()
+	if !ok || !now.Before(e.until) {
+		return Device{}, nil, false
+	}
+	if e.unknown {
+		return Device{}, ErrUnknownDevice, true
+	}
+	return e.dev, nil, true
+}
+
 func (c *deviceCache) lookup(ctx context.Context, mn string, now time.Time) (Device, error) {
 	c.mu.RLock()
 	e, ok := c.m[mn]

@@ -388,6 +388,10 @@ type serverMetrics struct {
 	framesAll atomic.Uint64
 	acksAll   atomic.Uint64
 	counters  sync.Map // name → *metrics.Counter
+	ack9013   *metrics.Counter
+	ack9014   *metrics.Counter
+	labelsMu  sync.RWMutex
+	frames    map[labelPair]*metrics.Counter
 }
 
 func newServerMetrics(set *metrics.Set, s *Server) *serverMetrics {
@@ -406,6 +410,9 @@ func newServerMetrics(set *metrics.Set, s *Server) *serverMetrics {
 	m.commit = set.NewPrometheusHistogram("ecowatch_gateway_commit_seconds")
 	m.pubErrors = set.NewCounter("ecowatch_gateway_publish_errors_total")
 	m.dropped = set.NewCounter("ecowatch_gateway_events_dropped_total")
+	m.ack9013 = m.counter(`ecowatch_gateway_acks_total{cn="9013"}`)
+	m.ack9014 = m.counter(`ecowatch_gateway_acks_total{cn="9014"}`)
+	m.frames = make(map[labelPair]*metrics.Counter)
 	return m
 }
 
@@ -420,14 +427,35 @@ func (m *serverMetrics) counter(name string) *metrics.Counter {
 	return c
 }
 
+type labelPair struct{ a, b string }
+
 func (m *serverMetrics) frame(cn, verdict string) {
 	m.framesAll.Add(1)
-	m.counter(`ecowatch_gateway_frames_total{cn="` + token(cn) + `",verdict="` + token(verdict) + `"}`).Inc()
+	k := labelPair{cn, verdict}
+	m.labelsMu.RLock()
+	ctr := m.frames[k]
+	m.labelsMu.RUnlock()
+	if ctr == nil {
+		ctr = m.counter(`ecowatch_gateway_frames_total{cn="` + token(cn) + `",verdict="` + token(verdict) + `"}`)
+		m.labelsMu.Lock()
+		if len(m.frames) < 10000 { // hostile CNs must not grow it without bound
+			m.frames[k] = ctr
+		}
+		m.labelsMu.Unlock()
+	}
+	ctr.Inc()
 }
 
 func (m *serverMetrics) ack(cn string) {
 	m.acksAll.Add(1)
-	m.counter(`ecowatch_gateway_acks_total{cn="` + cn + `"}`).Inc()
+	switch cn {
+	case "9014":
+		m.ack9014.Inc()
+	case "9013":
+		m.ack9013.Inc()
+	default:
+		m.counter(`ecowatch_gateway_acks_total{cn="` + token(cn) + `"}`).Inc()
+	}
 }
 
 func (m *serverMetrics) limitHit(limit string) {
