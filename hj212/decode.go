@@ -667,6 +667,13 @@ func keyKind(name string) int {
 // suffixKind classifies per-factor suffixes (Table 4; Ala, UpValue and
 // LowValue are HJ/T 212-2005's alarm and threshold fields).
 func suffixKind(s string) int {
+	// The suffixes of nearly every upload first, before the full switch.
+	if len(s) == 3 && (s == "Rtd" || s == "Avg" || s == "Min" || s == "Max" || s == "Cou") {
+		return kNum
+	}
+	if s == "Flag" {
+		return kFlag
+	}
 	switch s {
 	case "Rtd", "Min", "Avg", "Max", "Cou", "ZsRtd", "ZsMin", "ZsAvg", "ZsMax",
 		"Data", "DayData", "NightData", "RT", "Ala", "UpValue", "LowValue":
