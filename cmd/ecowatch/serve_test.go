@@ -131,6 +131,26 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("acknowledged frame not in the store when its ack arrived: %+v", ms)
 	}
 
+	// A re-send (补发) of hour 1 with a corrected value: acknowledged
+	// again, archived again (evidence), and the measurement replaced, not
+	// duplicated (store.Wins: the later receipt wins).
+	c.Write(hourly("20200101020000002", "pw1", mn, "20200101010000", "14.5"))
+	if f := readFrame(); f.CN != "9014" {
+		t.Fatalf("reply %+v", f)
+	}
+	ms, _ = m.Store.Measurements(context.Background(), store.MeasurementQuery{Point: "P1", Factor: "a21026",
+		Kind: store.Hour, From: hour(0), To: hour(5)})
+	if len(ms) != 2 {
+		t.Fatalf("a re-send duplicated a measurement: %+v", ms)
+	}
+	if v, _ := ms[1].Values.Get(store.Avg); v != 14.5 {
+		t.Fatalf("hour 1 after the re-send: %v, want 14.5", v)
+	}
+	frames, err := m.Store.Frames(context.Background(), store.FrameQuery{MN: mn})
+	if err != nil || len(frames) != 3 {
+		t.Fatalf("raw archive holds %d frames (%v), want all 3 receipts", len(frames), err)
+	}
+
 	// Reverse control through the CLI, answered by this fake device.
 	go func() {
 		f := readFrame()
@@ -168,7 +188,7 @@ func TestServeEndToEnd(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`ecowatch_gateway_frames_total{cn="2061",verdict="unregistered"} 1`,
-		`ecowatch_gateway_frames_total{cn="2061",verdict="ok"} 1`, `ecowatch_gateway_acks_total{cn="9014"} 2`,
+		`ecowatch_gateway_frames_total{cn="2061",verdict="ok"} 2`, `ecowatch_gateway_acks_total{cn="9014"} 3`,
 		"ecowatch_gateway_commit_seconds_bucket", "ecowatch_ingest_frames_total", "process_resident_memory_bytes"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
