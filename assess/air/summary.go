@@ -245,19 +245,27 @@ func Summarise(days []CityDay, opt Options) (Summary, error) {
 		ps.PValue, _ = decimal.RoundRat(pv, p.Places(), decimal.HalfEven)
 
 		if opt.Annual {
+			// GB 3095 Table 4: ≥ 324 valid days, ≥ 27 in each month, ≥ 25 in February.
+			var why []string
 			if len(buf) < MinAnnualDays {
-				ps.AnnualValid = false
-				ps.Notes = append(ps.Notes, fmt.Sprintf("%d valid days < %d (GB 3095 Table 4)", len(buf), MinAnnualDays))
+				why = append(why, fmt.Sprintf("%d valid days < %d", len(buf), MinAnnualDays))
 			}
+			var short []string
 			for m := time.January; m <= time.December; m++ {
 				need := MinMonthDays
 				if m == time.February {
 					need = MinFebruaryDays
 				}
 				if monthDays[m] < need {
-					ps.AnnualValid = false
-					ps.Notes = append(ps.Notes, fmt.Sprintf("%s has %d valid days < %d (GB 3095 Table 4)", m, monthDays[m], need))
+					short = append(short, fmt.Sprintf("%s %d", m.String()[:3], monthDays[m]))
 				}
+			}
+			if len(short) > 0 {
+				why = append(why, "months under 27 valid days (February 25): "+strings.Join(short, ", "))
+			}
+			if len(why) > 0 {
+				ps.AnnualValid = false
+				ps.Notes = append(ps.Notes, "annual statistics invalid (GB 3095 Table 4): "+strings.Join(why, "; "))
 			}
 		}
 
