@@ -186,6 +186,9 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
 		}
 	}
+	if m.gwLn != nil {
+		m.gwLn.Close() // Shutdown closed it if Serve ran; Run may have failed before
+	}
 	if m.httpSrv != nil {
 		if err := m.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))

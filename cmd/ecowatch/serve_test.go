@@ -196,3 +196,27 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 }
+
+func TestServeRunFailsCleanly(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	dir := t.TempDir()
+	fs.Parse([]string{"--data-dir", dir, "--gateway-addr", "127.0.0.1:0", "--http-addr", busy.Addr().String()})
+	err = m.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "http listen") {
+		t.Fatalf("got %v, want an http listen error", err)
+	}
+	// Everything Run opened is closed again: the store can be reopened
+	// and the gateway port is free.
+	ln, err := net.Listen("tcp", m.GatewayAddr)
+	if err != nil {
+		t.Fatalf("gateway port still held after a failed Run: %v", err)
+	}
+	ln.Close()
+}
