@@ -166,14 +166,15 @@ func Ratios(classes []Class) SetRatios {
 }
 
 // RiverStatus is the qualitative status of a river, basin or set of
-// sections by the 2011 method §4.3: with 5 or more sections, the
-// proportion rule (优 I–III ≥ 90 %; 良好 75–90 %; 轻度污染 I–III < 75 % and
-// 劣V < 20 %; 中度污染 I–III < 75 % and 劣V 20–40 %; 重度污染 I–III < 60 %
-// and 劣V ≥ 40 %), on exact proportions. A set with I–III between 60 % and
-// 75 % and 劣V ≥ 40 % matches no row of the table; it is reported as
-// 中度污染. With fewer than 5 sections the method averages each
-// item over the sections and classifies the mean: pass the section
-// samples to RiverStatusByMean.
+// sections by the 2011 method §4.3, with 5 or more sections, by the
+// proportion rule on exact proportions: 优 I–III ≥ 90 %; 良好 75 % ≤ I–III
+// < 90 %; below 75 %, 轻度污染 if 劣V < 20 %, 中度污染 if 20 % ≤ 劣V < 40 %,
+// 重度污染 if 劣V ≥ 40 %. Some copies of the table write "I–III < 60 %"
+// for 重度污染, which leaves I–III in [60 %, 75 %) with 劣V ≥ 40 % in no
+// row; the Shenzhen Ecology and Environment Bureau's published statement of
+// the method writes "< 75 %", a complete partition, and that is used here.
+// With fewer than 5 sections the method averages each item over the
+// sections and classifies the mean: use RiverStatusByMean.
 func RiverStatus(classes []Class) (string, SetRatios, error) {
 	r := Ratios(classes)
 	if r.Sections < 5 {
@@ -189,10 +190,8 @@ func RiverStatus(classes []Class) (string, SetRatios, error) {
 		return "轻度污染", r, nil
 	case r.worse.Cmp(p(40)) < 0:
 		return "中度污染", r, nil
-	case r.good.Cmp(p(60)) < 0:
-		return "重度污染", r, nil
 	}
-	return "中度污染", r, nil
+	return "重度污染", r, nil
 }
 
 // RiverStatusByMean is the < 5 sections rule: the mean of each item over

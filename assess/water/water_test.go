@@ -123,7 +123,7 @@ func TestRiverStatus(t *testing.T) {
 		{map[Class]int{ClassII: 74, ClassIV: 7, WorseThanV: 19}, "轻度污染"},            // 74 %, 19 %
 		{map[Class]int{ClassII: 74, ClassIV: 6, WorseThanV: 20}, "中度污染"},            // 20 %
 		{map[Class]int{ClassII: 59, ClassIV: 1, WorseThanV: 40}, "重度污染"},            // 59 %, 40 %
-		{map[Class]int{ClassII: 60, WorseThanV: 40}, "中度污染"},                        // the gap in the table
+		{map[Class]int{ClassII: 60, WorseThanV: 40}, "重度污染"},                        // the "< 75 %" reading leaves no gap
 		{map[Class]int{ClassII: 3, ClassIII: 3, ClassIV: 2, WorseThanV: 2}, "中度污染"}, // 60 %, 劣V 20 %
 	}
 	for k, c := range cases {
