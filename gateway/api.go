@@ -61,8 +61,8 @@ type DeviceView struct {
 
 // CommandRequest is the JSON body of POST /api/devices/{mn}/commands.
 type CommandRequest struct {
-	CN     string        `json:"cn"`
-	Params []hj212.Field `json:"params,omitempty"`
+	CN     string  `json:"cn"`
+	Params []Param `json:"params,omitempty"`
 }
 
 // Handler serves the gateway's part of the HTTP API:

@@ -97,7 +97,7 @@ func (b *backfiller) sweep(now time.Time) {
 func (b *backfiller) request(mn string, begin, end time.Time) {
 	s := b.s
 	loc := s.cfg.Location
-	params := []hj212.Field{
+	params := []Param{
 		{Name: "BeginTime", Value: hj212.FormatTime(begin.In(loc))},
 		{Name: "EndTime", Value: hj212.FormatTime(end.In(loc))},
 	}

@@ -40,19 +40,26 @@ type Transition struct {
 
 // Command is a platform request to one device and its history.
 type Command struct {
-	ID       string        `json:"id"` // MN/QN: the QN identifies the exchange
-	MN       string        `json:"mn"`
-	CN       string        `json:"cn"`
-	QN       string        `json:"qn"`
-	Params   []hj212.Field `json:"params,omitempty"`
-	Origin   string        `json:"origin"` // operator, clock, backfill
-	State    CommandState  `json:"state"`
-	QnRtn    int           `json:"qn_rtn,omitempty"`
-	ExeRtn   int           `json:"exe_rtn,omitempty"`
-	Reason   string        `json:"reason,omitempty"`
-	Attempts int           `json:"attempts"`
-	Uploads  int           `json:"uploads"` // data frames the device sent with this QN
-	History  []Transition  `json:"history"`
+	ID       string       `json:"id"` // MN/QN: the QN identifies the exchange
+	MN       string       `json:"mn"`
+	CN       string       `json:"cn"`
+	QN       string       `json:"qn"`
+	Params   []Param      `json:"params,omitempty"`
+	Origin   string       `json:"origin"` // operator, clock, backfill
+	State    CommandState `json:"state"`
+	QnRtn    int          `json:"qn_rtn,omitempty"`
+	ExeRtn   int          `json:"exe_rtn,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	Attempts int          `json:"attempts"`
+	Uploads  int          `json:"uploads"` // data frames the device sent with this QN
+	History  []Transition `json:"history"`
+}
+
+// Param is one key=value parameter of a platform request's CP (HJ 212-2017
+// Table 9 notes: RtdInterval, BeginTime, PolId, InfoId, …).
+type Param struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Command origins.
@@ -112,11 +119,11 @@ func (ct *control) newQN(now time.Time) string {
 // timeouts are followed in the background (see CommandByID). It fails with
 // ErrOffline when the device is not connected, and for a CN the platform
 // does not send.
-func (s *Server) Send(ctx context.Context, mn, cn string, params []hj212.Field) (Command, error) {
+func (s *Server) Send(ctx context.Context, mn, cn string, params []Param) (Command, error) {
 	return s.control.send(ctx, mn, cn, params, OriginOperator)
 }
 
-func (ct *control) send(ctx context.Context, mn, cn string, params []hj212.Field, origin string) (Command, error) {
+func (ct *control) send(ctx context.Context, mn, cn string, params []Param, origin string) (Command, error) {
 	s := ct.s
 	info, ok := hj212.LookupCommand(cn)
 	if !ok || (info.FromPlatform != hj212.RoleRequest && info.FromPlatform != hj212.RoleNotification) {
@@ -145,13 +152,17 @@ func (ct *control) send(ctx context.Context, mn, cn string, params []hj212.Field
 	if cn == "1012" && len(cp) == 0 {
 		cp = []hj212.Field{{Name: "SystemTime", Value: hj212.FormatTime(now.In(s.cfg.Location))}}
 	}
+	sent := make([]Param, len(cp))
+	for i, f := range cp {
+		sent[i] = Param{Name: f.Name, Value: f.Value}
+	}
 	f := &hj212.Frame{QN: qn, ST: peer.st, CN: cn, PW: dev.Password, MN: mn,
 		Flag: hj212.MakeFlag(peer.version, false, info.FromPlatform == hj212.RoleRequest), HasFlag: true, CP: cp}
 	raw, err := hj212.Encode(f)
 	if err != nil {
 		return Command{}, fmt.Errorf("gateway: command %s to %s: %w", cn, mn, err)
 	}
-	cmd := &Command{ID: mn + "/" + qn, MN: mn, CN: cn, QN: qn, Params: cp, Origin: origin, State: CommandSent,
+	cmd := &Command{ID: mn + "/" + qn, MN: mn, CN: cn, QN: qn, Params: sent, Origin: origin, State: CommandSent,
 		History: []Transition{{State: CommandSent, At: now}}}
 	p := &pending{cmd: cmd, answers: make(chan *hj212.Frame, 8), done: make(chan struct{})}
 	ct.mu.Lock()
@@ -388,7 +399,7 @@ func (s *Server) WaitCommand(ctx context.Context, id string) (Command, error) {
 
 func cloneCommand(c *Command) Command {
 	out := *c
-	out.Params = append([]hj212.Field(nil), c.Params...)
+	out.Params = append([]Param(nil), c.Params...)
 	out.History = append([]Transition(nil), c.History...)
 	return out
 }

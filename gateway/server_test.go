@@ -509,7 +509,7 @@ func TestReverseControlLifecycle(t *testing.T) {
 			}
 			got := make(chan *hj212.Frame, 16)
 			fakeDevice(t, d, tc.qnRtn, tc.exeRtn, got)
-			cmd, err := h.srv.Send(context.Background(), "MN1", "1062", []hj212.Field{{Name: "RtdInterval", Value: "30"}})
+			cmd, err := h.srv.Send(context.Background(), "MN1", "1062", []Param{{Name: "RtdInterval", Value: "30"}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"ecowatch/gateway"
-	"ecowatch/hj212"
 )
 
 // deviceCommand talks to a running `ecowatch serve` over its HTTP API: the
@@ -151,7 +150,7 @@ func runDevice(ctx context.Context, e env, args []string) error {
 				fmt.Fprintf(e.Stderr, "ecowatch device command: %q is not key=value\n", kv)
 				return errUsage
 			}
-			req.Params = append(req.Params, hj212.Field{Name: k, Value: v})
+			req.Params = append(req.Params, gateway.Param{Name: k, Value: v})
 		}
 		var cmd gateway.Command
 		path := "/api/devices/" + url.PathEscape(pos[1]) + "/commands?wait=" + url.QueryEscape(wait.String())
