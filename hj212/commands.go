@@ -21,6 +21,7 @@ const (
 
 var roleNames = [...]string{"none", "request", "notification", "upload", "answer"}
 
+// String returns the role's name: none, request, notification, upload, answer.
 func (r Role) String() string {
 	if int(r) < len(roleNames) {
 		return roleNames[r]

@@ -66,6 +66,7 @@ type ParseError struct {
 	Quirk Quirk
 }
 
+// Error says the code, the offset, what was expected and what was found.
 func (e *ParseError) Error() string {
 	msg := "hj212: " + e.Code + " at byte " + strconv.Itoa(e.Offset)
 	if e.Expected != "" {
@@ -106,6 +107,7 @@ type Diagnostic struct {
 	Detail string // what was seen, in a few words
 }
 
+// String formats the diagnostic as "quirk at byte N: detail".
 func (d Diagnostic) String() string {
 	return fmt.Sprintf("%s at byte %d: %s", d.Quirk, d.Offset, d.Detail)
 }
