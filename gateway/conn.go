@@ -248,11 +248,14 @@ func (c *conn) handle(raw []byte) {
 		return
 	}
 	s.m.frame(f.CN, msg.Verdict)
-	c.seen(f, now)
 	if msg.Verdict == VerdictWrongPassword {
+		// Not bound to the MN: a client that does not know the password
+		// must not receive the device's platform requests nor count as
+		// the device being online.
 		s.presence.setError(f.MN, "wrong password", now)
 		return
 	}
+	c.seen(f, now)
 	if reply, ok := hj212.ReplyFor(f); ok {
 		c.reply(reply)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -330,8 +331,13 @@ func TestWrongPasswordArchivedNotAckedEvent(t *testing.T) {
 		return false
 	})
 	p := h.srv.Presence()
-	if len(p) != 1 || p[0].LastError != "wrong password" {
-		t.Fatalf("presence %+v", p)
+	if len(p) != 1 || p[0].LastError != "wrong password" || p[0].Online {
+		t.Fatalf("presence %+v: the error is recorded, the device is not online", p)
+	}
+	// An impostor without the password does not receive the device's
+	// platform requests.
+	if _, err := h.srv.Send(context.Background(), "MN1", "1011", nil); !errors.Is(err, ErrOffline) {
+		t.Fatalf("command routed to a connection that failed the password: %v", err)
 	}
 }
 
