@@ -28,9 +28,15 @@ import (
 func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ecowatch")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if out, err := exec.Command(gobin, "build", "-o", bin, "ecowatch/cmd/ecowatch").CombinedOutput(); err != nil {
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	start := time.Now()
+	if out, err := exec.Command(gobin, append(args, "ecowatch/cmd/ecowatch")...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	t.Logf("built the server in %v (race detector: %v)", time.Since(start).Round(time.Millisecond), raceEnabled)
 	dataDir := t.TempDir()
 	const devices = 12
 	mn := func(i int) string { return fmt.Sprintf("CRASH%09d", i) }
