@@ -339,3 +339,25 @@ func FuzzParseValue(f *testing.F) {
 		}
 	})
 }
+
+// Period cuts by calendar day in UTC+8: 2020-01-31 16:00 UTC is already
+// 2020-02-01 in Beijing and belongs to February.
+func TestPeriod(t *testing.T) {
+	var days []CityDay
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, aqi.UTC8())
+	for d := 0; d < 366; d++ {
+		days = append(days, cityDay(start.AddDate(0, 0, d), "5", "20", "40", "0.5", "80", "30"))
+	}
+	feb := Period(days, time.Date(2020, 1, 31, 16, 0, 0, 0, time.UTC), time.Date(2020, 2, 29, 0, 0, 0, 0, aqi.UTC8()))
+	if len(feb) != 29 || feb[0].Date.Day() != 1 || feb[0].Date.Month() != time.February {
+		t.Fatalf("February 2020: %d days from %v", len(feb), feb[0].Date)
+	}
+	ytd := Period(days, start, time.Date(2020, 6, 30, 0, 0, 0, 0, aqi.UTC8()))
+	if len(ytd) != 182 {
+		t.Fatalf("year to date: %d days", len(ytd))
+	}
+	s, err := Summarise(feb, Options{})
+	if err != nil || s.Days != 29 || s.Pollutants[aqi.PM25].Mean.String() != "30" {
+		t.Fatalf("February summary: %+v %v", s.Pollutants[aqi.PM25], err)
+	}
+}

@@ -317,3 +317,19 @@ func Summarise(days []CityDay, opt Options) (Summary, error) {
 	}
 	return s, nil
 }
+
+// Period returns the days whose date (Beijing time) lies in [from, to],
+// both inclusive by calendar day: a month, a year to date or a year for
+// Summarise. days is not modified.
+func Period(days []CityDay, from, to time.Time) []CityDay {
+	f := from.In(aqi.UTC8()).Format(time.DateOnly)
+	t := to.In(aqi.UTC8()).Format(time.DateOnly)
+	var out []CityDay
+	for _, d := range days {
+		k := d.Date.In(aqi.UTC8()).Format(time.DateOnly)
+		if k >= f && k <= t {
+			out = append(out, d)
+		}
+	}
+	return out
+}

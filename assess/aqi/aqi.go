@@ -148,6 +148,24 @@ func (c *Concentrations) Set(i Indicator, v decimal.Decimal) {
 	c.v[i], c.set[i] = v, true
 }
 
+// SetString parses a decimal string (as the store or a CSV cell holds it)
+// and records it; it fails on anything decimal.Parse rejects and on
+// negative values, leaving the indicator unset.
+func (c *Concentrations) SetString(i Indicator, s string) error {
+	if i >= NumIndicators {
+		return fmt.Errorf("aqi: unknown indicator %d", i)
+	}
+	d, err := decimal.Parse(s)
+	if err != nil {
+		return fmt.Errorf("aqi: %s: %w", i, err)
+	}
+	if d.Sign() < 0 {
+		return fmt.Errorf("aqi: %s: negative concentration %s", i, s)
+	}
+	c.Set(i, d)
+	return nil
+}
+
 // Get returns an indicator's value and whether it is set.
 func (c *Concentrations) Get(i Indicator) (decimal.Decimal, bool) { return c.v[i], c.set[i] }
 

@@ -210,3 +210,21 @@ func BenchmarkCompute(b *testing.B) {
 		_ = Release2012.Compute(Hourly, c)
 	}
 }
+
+func TestSetString(t *testing.T) {
+	var c Concentrations
+	if err := c.SetString(CO24h, "2.2"); err != nil {
+		t.Fatal(err)
+	}
+	if r := HJ633_2026.Compute(Daily, c); r.AQI != 55 { // CO 2.2 → 55 exactly (reference §1.2)
+		t.Fatalf("AQI %d", r.AQI)
+	}
+	for _, bad := range []string{"", "x", "-1", "1e2"} {
+		if err := c.SetString(PM25_24h, bad); err == nil {
+			t.Errorf("SetString(%q) accepted", bad)
+		}
+	}
+	if _, ok := c.Get(PM25_24h); ok {
+		t.Error("a rejected value was recorded")
+	}
+}
