@@ -141,6 +141,10 @@ func TestCityOf(t *testing.T) {
 	if got := c.Values[DayPM10].Report(aqi.PM10).String(); got != "16" || c.Stations[DayPM10] != 2 {
 		t.Fatalf("city PM10 %s from %d stations", got, c.Stations[DayPM10])
 	}
+	// With at least 3 valid stations required, two give no city value.
+	if c, _ := CityOfAtLeast(day, []StationDaily{mk("a", false, 1000), mk("b", false, 2100), mk("bg", true, 100000)}, 3); c.Valid[DayPM10] {
+		t.Fatal("2 stations must not satisfy a minimum of 3 (the background station does not count)")
+	}
 	// Means of different denominators stay exact: 10/3 and 20/7 → (70+60)/42.
 	m, ok := meanOf([]Ratio{{10, 3}, {20, 7}})
 	if !ok || m.Cmp(Ratio{130, 42}) != 0 {

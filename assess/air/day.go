@@ -174,7 +174,16 @@ type StationDaily struct {
 // the mean of the stations' MDA8, as the national centre computes it
 // (reference §2.2 (a)). A value is valid when at least one station is.
 func CityOf(date time.Time, stations []StationDaily) (CityDay, error) {
+	return CityOfAtLeast(date, stations, 1)
+}
+
+// CityOfAtLeast is CityOf with a minimum number of valid assessment
+// stations for a city value to be valid. HJ 663 states no such share;
+// some provinces require 75 % of the city's stations (reference §2.2 (b)),
+// which the caller converts to a count.
+func CityOfAtLeast(date time.Time, stations []StationDaily, minStations int) (CityDay, error) {
 	c := CityDay{Date: date}
+	minStations = max(minStations, 1)
 	buf := make([]Ratio, 0, len(stations))
 	for i := range NumDay {
 		buf = buf[:0]
@@ -183,7 +192,7 @@ func CityOf(date time.Time, stations []StationDaily) (CityDay, error) {
 				buf = append(buf, stations[k].Values[i])
 			}
 		}
-		if len(buf) == 0 {
+		if len(buf) < minStations {
 			continue
 		}
 		m, ok := meanOf(buf)
