@@ -456,7 +456,11 @@ func (d *decoder) cp(vs int, seen uint16) error {
 // fields of one object by ',', each Name=Value; Info text between // may
 // hold separators).
 func (d *decoder) body(bs, be int) error {
-	s, f := d.s, d.f
+	s := d.s
+	// A local slice stays in registers; f.CP is set once at the end (on
+	// error DecodeInto empties it anyway).
+	cp := d.f.CP
+	defer func() { d.f.CP = cp }()
 	item, pos := 0, bs
 	for pos < be {
 		switch s[pos] {
@@ -597,12 +601,12 @@ func (d *decoder) body(bs, be int) error {
 		}
 		// Grow by one and set the fields one by one: cheaper than
 		// appending a struct literal while the GC's write barrier is on.
-		if n := len(f.CP); n < cap(f.CP) {
-			f.CP = f.CP[:n+1]
+		if n := len(cp); n < cap(cp) {
+			cp = cp[:n+1]
 		} else {
-			f.CP = append(f.CP, Field{})
+			cp = append(cp, Field{})
 		}
-		fl := &f.CP[len(f.CP)-1]
+		fl := &cp[len(cp)-1]
 		fl.Name, fl.Value, fl.Item = name, value, item
 		pos = ve
 		if ve < be {
