@@ -8,7 +8,6 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,7 +26,10 @@ import (
 // and its value in the measurements.
 func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ecowatch")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the crash test builds the server and needs the go command on PATH: %v", err)
+	}
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
@@ -42,7 +44,8 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 	mn := func(i int) string { return fmt.Sprintf("CRASH%09d", i) }
 	point := func(i int) string { return fmt.Sprintf("PC%02d", i) }
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dataDir)
+	var st *sqlite.Store
+	st, err = sqlite.Open(ctx, dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
