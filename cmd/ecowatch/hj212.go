@@ -32,7 +32,9 @@ const hj212Usage = `usage: ecowatch hj212 decode [--lines] [--tolerant | --quirk
        ecowatch hj212 reply  [--lines] [--tolerant | --quirks LIST] < frames
 
 decode  reads a byte stream of frames (raw TCP bytes, or with --lines a log
-        of one frame per line) and prints one JSON object per frame:
+        of one frame per line, where a line break stands for the frame's CRLF
+        and text around the frame such as a timestamp is ignored) and prints
+        one JSON object per frame:
           {"ok":true,"version":"2017","qn":…,"st":…,"cn":…,"pw":…,"mn":…,
            "flag":5,"ack":true,"split":false,"cp":{"DataTime":…},
            "values":{"a21026":{"Rtd":"12.3","Flag":"N"}},"diagnostics":[]}
@@ -62,7 +64,7 @@ func runHJ212(ctx context.Context, e env, args []string) error {
 	if sub == "decode" || sub == "reply" {
 		tolerant = fs.Bool("tolerant", false, "accept every known device quirk, with a diagnostic for each")
 		quirks = fs.String("quirks", "", "accept only these quirks (comma-separated names)")
-		lines = fs.Bool("lines", false, "input is a log with one frame per line: the line break stands for the frame's CRLF")
+		lines = fs.Bool("lines", false, "input is a log with one frame per line: the line break stands for the frame's CRLF and other text on the line is ignored")
 	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -379,6 +381,11 @@ func scanFrames(ctx context.Context, r io.Reader, mode hj212.Mode, addCRLF bool,
 		// length field promised more, and Decode says so precisely.
 		if addCRLF && errors.Is(err, hj212.ErrTruncated) {
 			err = nil
+		}
+		// In a log, text around the frames (timestamps, "RX:") is the
+		// log's, not the device's: skip it.
+		if addCRLF && errors.Is(err, hj212.ErrGarbage) {
+			continue
 		}
 		if err == nil {
 			raw := sc.Bytes()

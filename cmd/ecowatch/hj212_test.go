@@ -174,6 +174,22 @@ func TestHJ212Reply(t *testing.T) {
 	}
 }
 
+// A receiver log (tonyxia2016's rx.log style): timestamps before frames and
+// lines without frames are the log's own text, skipped with --lines, and
+// reported as garbage when the input is read as a raw byte stream.
+func TestHJ212DecodeLog(t *testing.T) {
+	frame := "##0094QN=20231008125115215;ST=22;CN=9011;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&QnRtn=1&&CC01"
+	log := "2020-09-21 17:40:57 RX: " + frame + "\nconnection closed\n"
+	out, _, _ := runCLI(t, log, "hj212", "decode", "--lines")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], `{"ok":true`) {
+		t.Errorf("--lines: %q; want one decoded frame", out)
+	}
+	out, _, _ = runCLI(t, log, "hj212", "decode")
+	if n := strings.Count(out, `"error":"garbage"`); n != 2 || !strings.Contains(out, `"error":"terminator"`) {
+		t.Errorf("byte stream: %q; want 2 garbage reports and the LF-only frame refused", out)
+	}
+}
+
 func TestHJ212Usage(t *testing.T) {
 	if _, _, code := runCLI(t, "", "hj212"); code != 2 {
 		t.Errorf("no subcommand: exit %d, want 2", code)
