@@ -88,6 +88,7 @@ type ParseError struct {
 	Err   error  // one of ErrEmpty, ErrSyntax, ErrPrecision
 }
 
+// Error says which input failed and why.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("decimal %q: %v", e.Input, e.Err)
 }
