@@ -234,7 +234,9 @@ func (c *conn) handle(raw []byte) {
 	case f.PW != dev.Password:
 		msg.Verdict = VerdictWrongPassword
 		msg.Point = dev.Point
-		s.event(Event{Kind: EventWrongPassword, MN: f.MN, At: now, Remote: c.remote})
+		if s.presence.wrongPassword(f.MN, now) {
+			s.event(Event{Kind: EventWrongPassword, MN: f.MN, At: now, Remote: c.remote})
+		}
 	case dev.Suspended:
 		msg.Verdict = VerdictSuspended
 		msg.Point = dev.Point
@@ -360,7 +362,10 @@ func (c *conn) reply(f *hj212.Frame) {
 		return
 	}
 	if err := c.write(b); err != nil {
-		c.s.log.Debug("gateway write reply", "remote", c.remote, "err", err)
+		// A client that does not read its answers (or is gone) would
+		// make every later write wait WriteTimeout: close it.
+		c.s.log.Info("gateway write failed, connection closed", "remote", c.remote, "err", err)
+		c.nc.Close()
 		return
 	}
 	c.s.m.ack(f.CN)

@@ -80,6 +80,7 @@ type Presence struct {
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	day         int
+	lastWrongPW time.Time
 }
 
 type presenceTable struct {
@@ -132,6 +133,21 @@ func (t *presenceTable) frame(mn string, now time.Time, loc *time.Location) {
 	}
 	p.FramesToday++
 	t.mu.Unlock()
+}
+
+// wrongPassword reports whether a wrong-password event is due for mn: one
+// per minute at most, since a refused device re-sends every few seconds
+// (Table 1's timeout) and one event per attempt would flood the alarm
+// engine.
+func (t *presenceTable) wrongPassword(mn string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.get(mn)
+	if !p.lastWrongPW.IsZero() && now.Sub(p.lastWrongPW) < time.Minute && !now.Before(p.lastWrongPW) {
+		return false
+	}
+	p.lastWrongPW = now
+	return true
 }
 
 func (t *presenceTable) setError(mn, msg string, now time.Time) {

@@ -334,6 +334,13 @@ func TestWrongPasswordArchivedNotAckedEvent(t *testing.T) {
 	if len(p) != 1 || p[0].LastError != "wrong password" || p[0].Online {
 		t.Fatalf("presence %+v: the error is recorded, the device is not online", p)
 	}
+	// Re-sends within the minute raise no new event.
+	d.send(upload("20200101000000002", "2011", "wrong", "MN1", "20200101000000"))
+	eventually(t, "second frame archived", func() bool { return len(h.storedMessages()) == 2 })
+	time.Sleep(50 * time.Millisecond)
+	if n := len(h.eventKinds("MN1")); n != 1 {
+		t.Fatalf("%d events for two wrong-password frames within a minute, want 1", n)
+	}
 	// An impostor without the password does not receive the device's
 	// platform requests.
 	if _, err := h.srv.Send(context.Background(), "MN1", "1011", nil); !errors.Is(err, ErrOffline) {
