@@ -108,7 +108,11 @@ func dsn(path string, readOnly bool) string {
 	v.Set("_foreign_keys", "on")
 	if readOnly {
 		v.Set("mode", "ro")
+		v.Set("_cache_size", "-16384") // KiB: 16 MiB per reader
 	} else {
+		// The writer keeps the B-tree pages a batch touches (one leaf per
+		// point at least) in memory: 64 MiB.
+		v.Set("_cache_size", "-65536")
 		// Take the write lock at BEGIN: a deferred transaction that
 		// upgrades later can fail with SQLITE_BUSY instead of waiting.
 		v.Set("_txlock", "immediate")

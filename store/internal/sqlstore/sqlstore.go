@@ -275,6 +275,18 @@ func (db *DB) pack(ctx context.Context, ms []store.Measurement) ([]Row, error) {
 		es, _ = mergeEntries(es, []entry{e})
 		group[k] = es
 	}
+	// Insert in key order: the B-tree cursor then moves forward through
+	// each point's range instead of jumping between them.
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if a.point != b.point {
+			return a.point < b.point
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.t < b.t
+	})
 	rows := make([]Row, len(order))
 	for i, k := range order {
 		rows[i] = Row{Point: k.point, Kind: k.kind, T: k.t, Data: appendRow(nil, k.t, group[k])}
