@@ -139,8 +139,18 @@ func (r Report) String() string {
 // Concentrations holds the input values of one report, by indicator. The
 // zero value holds none. Values must be ≥ 0.
 type Concentrations struct {
-	v   [NumIndicators]decimal.Decimal
-	set [NumIndicators]bool
+	v      [NumIndicators]decimal.Decimal
+	set    [NumIndicators]bool
+	exempt [numPollutants]bool
+}
+
+// NotMonitored marks a pollutant the monitoring point is not required to
+// measure, so its absence is not "missing" (HJ 633-2026 §5.3.2): the AQI
+// of the others is published as usual.
+func (c *Concentrations) NotMonitored(p Pollutant) {
+	if p < numPollutants {
+		c.exempt[p] = true
+	}
 }
 
 // Set records the value of an indicator.

@@ -144,6 +144,11 @@ func TestMissing(t *testing.T) {
 	if r = HJ633_2026.Compute(Hourly, c); !r.Available || r.AQI != 175 {
 		t.Fatalf("2026 missing PM2.5, AQI > 100 must be published: %v", r)
 	}
+	c.Set(PM10_1h, decimal.FromInt(100))
+	c.NotMonitored(PM25) // §5.3.2: a pollutant the point need not monitor is not missing
+	if r = HJ633_2026.Compute(Hourly, c); !r.Available || r.AQI != 86 || len(r.Missing) != 0 {
+		t.Fatalf("2026 with PM2.5 not monitored must publish AQI 86 (PM10 100 → 50+50×50/70 = 85.7, ceiling 86; 2026 PM10 table): %v", r)
+	}
 	if r = HJ633_2012.Compute(Hourly, conc(SO2_1h, "10")); !r.Available || r.AQI != 4 || len(r.Missing) == 0 {
 		t.Fatalf("2012 computes from what is present: %v", r)
 	}

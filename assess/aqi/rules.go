@@ -325,6 +325,10 @@ func (r *Rules) Compute(rep Report, c Concentrations) Result {
 	}
 	for _, p := range Pollutants {
 		if needed[p] && !have[p] {
+			if c.exempt[p] {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s not monitored at this point (HJ 633-2026 §5.3.2)", p))
+				continue
+			}
 			res.Missing = append(res.Missing, p)
 		}
 	}

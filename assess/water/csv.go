@@ -2,6 +2,7 @@ package water
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 
 	"ecowatch/assess/decimal"
@@ -45,7 +46,9 @@ func NewLayout(header []string) (*Layout, error) {
 	return l, nil
 }
 
-// Row reads one record. Empty cells and "NA", "-" are missing. A value
+// Row reads one record. Empty cells and "NA", "-" are missing; a value
+// with an "L" suffix is below the detection limit it states and is taken
+// as half that limit, and Sample.BelowDetection reports it. A value
 // that is not a plain non-negative decimal is an error naming its column;
 // the values read are still returned.
 func (l *Layout) Row(header, rec []string) (Sample, error) {
@@ -60,12 +63,24 @@ func (l *Layout) Row(header, rec []string) (Sample, error) {
 		case "", "NA", "-", "—", "--":
 			continue
 		}
+		// Chinese monitoring reports write a result below the detection
+		// limit as the limit followed by "L" ("0.01L"); it enters means as
+		// half the limit (the common practice, reference §3.2, unconfirmed).
+		below := strings.HasSuffix(v, "L") || strings.HasSuffix(v, "l")
+		if below {
+			v = v[:len(v)-1]
+		}
 		d, err := decimal.Parse(v)
 		if err == nil && d.Sign() < 0 {
 			err = fmt.Errorf("negative value")
 		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", header[col], err))
+			continue
+		}
+		if below {
+			s.SetRat(l.item[k], new(big.Rat).Quo(d.Rat(), big.NewRat(2, 1)))
+			s.belowDL[l.item[k]] = true
 			continue
 		}
 		s.Set(l.item[k], d)

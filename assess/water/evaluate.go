@@ -11,8 +11,13 @@ import (
 // Sample is one set of item values of a section (one sampling, or a
 // period mean). Values are exact; the zero value holds none.
 type Sample struct {
-	v [NumItems]*big.Rat
+	v       [NumItems]*big.Rat
+	belowDL [NumItems]bool
 }
+
+// BelowDetection says whether the item's value was read as below the
+// detection limit (and so stands for half that limit).
+func (s *Sample) BelowDetection(i Item) bool { return i < NumItems && s.belowDL[i] }
 
 // Set records an item's value.
 func (s *Sample) Set(i Item, d decimal.Decimal) { s.v[i] = d.Rat() }

@@ -152,6 +152,11 @@ func TestLayout(t *testing.T) {
 	if e := Evaluate(&s, River); e.Class != ClassIII { // TP 0.12 → III; NH3-N 0.32 → II; CODMn 3.1 → II
 		t.Fatalf("class %v", e.Class)
 	}
+	// "0.01L": below a detection limit of 0.01, counted as 0.005 (Class I TP for rivers ≤ 0.02).
+	dl, err := l.Row(recs[0], []string{"C", "", "7", "", "", "", "", "", "0.01L", ""})
+	if v, _ := dl.Get(TP); err != nil || v.Cmp(r("0.005")) != 0 || !dl.BelowDetection(TP) || dl.BelowDetection(NH3N) {
+		t.Fatalf("detection limit: %v %v", v, err)
+	}
 	if _, err := l.Row(recs[0], recs[2]); err == nil {
 		t.Fatal("bad temperature accepted")
 	}
