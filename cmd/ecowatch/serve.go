@@ -15,6 +15,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"ecowatch/bus"
+	"ecowatch/bus/jetstream"
 	"ecowatch/gateway"
 	"ecowatch/hj212"
 	"ecowatch/ingest"
@@ -40,6 +41,9 @@ type serveSettings struct {
 	GatewayAddr string
 	HTTPAddr    string
 	Postgres    string
+	NATS        string
+	NATSPrefix  string
+	NATSStream  string
 	LogLevel    string
 
 	Limits        gateway.Limits
@@ -55,6 +59,9 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.GatewayAddr, "gateway-addr", defaultGatewayAddr, "HJ 212 listen address host:port (port 0 picks a free one)")
 	fs.StringVar(&s.HTTPAddr, "http-addr", defaultHTTPAddr, "HTTP listen address for the API, UI and /metrics (port 0 picks a free one)")
 	fs.StringVar(&s.Postgres, "postgres", "", "PostgreSQL URL; empty uses the embedded SQLite store in --data-dir")
+	fs.StringVar(&s.NATS, "nats", "", "NATS JetStream URL for the bus; empty uses the in-process bus")
+	fs.StringVar(&s.NATSPrefix, "nats-prefix", "ecowatch", "subject prefix of this installation on NATS")
+	fs.StringVar(&s.NATSStream, "nats-stream", "ECOWATCH", "JetStream stream name")
 	fs.StringVar(&s.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&s.Limits.MaxConns, "max-conns", 20000, "most device connections at once")
 	fs.IntVar(&s.Limits.MaxConnsPerAddr, "max-conns-per-addr", 1000, "most device connections from one IP address")
@@ -110,7 +117,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	m.Bus = bus.NewMemory(bus.MemoryOptions{MaxBatch: m.Settings.CommitBatch, MaxWait: m.Settings.CommitWait})
+	if m.Settings.NATS != "" {
+		// On JetStream a frame is durable once the stream holds it, and
+		// the store writer catches up from the stream, also after a crash.
+		m.Bus, err = jetstream.Open(ctx, jetstream.Options{URL: m.Settings.NATS, Prefix: m.Settings.NATSPrefix,
+			Stream: m.Settings.NATSStream, MaxBatch: m.Settings.CommitBatch})
+		if err != nil {
+			return fmt.Errorf("open bus: %w", err)
+		}
+	} else {
+		m.Bus = bus.NewMemory(bus.MemoryOptions{MaxBatch: m.Settings.CommitBatch, MaxWait: m.Settings.CommitWait})
+	}
 	m.Metrics = metrics.NewSet()
 
 	var runCtx context.Context
@@ -163,8 +180,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { m.serveErr <- m.Gateway.Serve(m.gwLn) }()
 	go func() { m.serveErr <- m.httpSrv.Serve(httpLn) }()
 	log.Info("ecowatch serving", "gateway_addr", m.GatewayAddr, "http_addr", m.HTTPAddr,
-		"store", storeName(m.Settings), "bus", "in-process")
+		"store", storeName(m.Settings), "bus", busName(m.Settings))
 	return nil
+}
+
+func busName(s serveSettings) string {
+	if s.NATS != "" {
+		return "jetstream:" + s.NATSStream
+	}
+	return "in-process"
 }
 
 func storeName(s serveSettings) string {
