@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"ecowatch/bus/jetstream"
 	"ecowatch/hj212"
 	"ecowatch/registry"
 	"ecowatch/store"
@@ -20,12 +22,34 @@ import (
 // devices on loopback, each sending ten-value real-time frames (distinct
 // DataTimes, so every frame writes new measurements) and waiting for each
 // 9014, as a DAU does. Client and server share this machine's CPUs.
-func BenchmarkServeAck(b *testing.B) {
+func BenchmarkServeAck(b *testing.B) { benchServe(b) }
+
+// BenchmarkServeAckJetStream is BenchmarkServeAck with the bus on NATS
+// JetStream (ECOWATCH_TEST_NATS or 127.0.0.1:4222): a frame is answered
+// once the stream holds it, and the store writer follows.
+func BenchmarkServeAckJetStream(b *testing.B) {
+	u := os.Getenv("ECOWATCH_TEST_NATS")
+	if u == "" {
+		u = "nats://127.0.0.1:4222"
+	}
+	id := fmt.Sprintf("bench%d", time.Now().UnixNano())
+	probe, err := jetstream.Open(context.Background(), jetstream.Options{URL: u, Prefix: id, Stream: id})
+	if err != nil {
+		b.Skipf("NATS JetStream at %s unreachable (%v); set ECOWATCH_TEST_NATS", u, err)
+	}
+	defer func() {
+		probe.DeleteStream(context.Background())
+		probe.Close()
+	}()
+	benchServe(b, "--nats", u, "--nats-prefix", id, "--nats-stream", id)
+}
+
+func benchServe(b *testing.B, extra ...string) {
 	m := &Main{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Settings.flags(fs)
-	if err := fs.Parse([]string{"--data-dir", b.TempDir(), "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--clock-drift", "-1s", "--backfill=false", "--max-frame-rate", "-1", "--log-level", "error"}); err != nil {
+	if err := fs.Parse(append([]string{"--data-dir", b.TempDir(), "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--clock-drift", "-1s", "--backfill=false", "--max-frame-rate", "-1", "--log-level", "error"}, extra...)); err != nil {
 		b.Fatal(err)
 	}
 	m.Logger, _ = newLogger(devNull{}, "error")
