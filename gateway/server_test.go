@@ -731,3 +731,24 @@ func TestQuirkyDeviceModeFromRegistry(t *testing.T) {
 		t.Fatalf("stored %+v", st)
 	}
 }
+
+func TestTimeCalibrationRequest(t *testing.T) {
+	h := newHarness(t, nil)
+	h.register("MN1", "pw")
+	d := h.dial()
+	got := make(chan *hj212.Frame, 16)
+	fakeDevice(t, d, hj212.QnRtnReady, hj212.ExeRtnOK, got)
+	// Appendix C: the device asks for calibration with 1013 (a
+	// notification); the platform answers 9013, then sets the time (1012).
+	d.send(frame("QN=20200101000000001;ST=31;CN=1013;PW=pw;MN=MN1;Flag=4;CP=&&&&"))
+	var cns []string
+	for f := range got {
+		cns = append(cns, f.CN)
+		if f.CN == "1012" {
+			break
+		}
+	}
+	if len(cns) != 2 || cns[0] != "9013" {
+		t.Fatalf("frames from the gateway %v, want 9013 then 1012", cns)
+	}
+}
