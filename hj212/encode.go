@@ -42,11 +42,41 @@ func AppendEncode(dst []byte, f *Frame) ([]byte, error) {
 	return append(dst, '\r', '\n'), nil
 }
 
+// Byte classes for Encode's checks, one table look-up per byte.
+const (
+	badInHeader = 1 << iota // ; = CR LF
+	badInName               // ; , = & CR LF space
+	badInValue              // ; , CR LF
+)
+
+var encodeClass = func() (t [256]uint8) {
+	for _, c := range []byte(";=\r\n") {
+		t[c] |= badInHeader
+	}
+	for _, c := range []byte(";,=&\r\n ") {
+		t[c] |= badInName
+	}
+	for _, c := range []byte(";,\r\n") {
+		t[c] |= badInValue
+	}
+	return t
+}()
+
+func hasClass(v string, class uint8) bool {
+	for i := 0; i < len(v); i++ {
+		if encodeClass[v[i]]&class != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// spaced reports spaces (or other blanks) at either end of v.
+func spaced(v string) bool { return len(v) > 0 && (v[0] <= ' ' || v[len(v)-1] <= ' ') }
+
 // badHeaderValue reports a header value Decode would read differently:
 // one holding ';', '=', CR or LF, or with spaces at its ends.
-func badHeaderValue(v string) bool {
-	return strings.ContainsAny(v, ";=\r\n") || strings.TrimSpace(v) != v
-}
+func badHeaderValue(v string) bool { return hasClass(v, badInHeader) || spaced(v) }
 
 func encodeErr(what, v string) error {
 	return fmt.Errorf("hj212: encode: %s %q: %w", what, v, ErrValue)
@@ -86,11 +116,11 @@ func appendSegment(dst []byte, f *Frame, pnum, pno int) ([]byte, error) {
 	}
 	dst = append(dst, "CP=&&"...)
 	for i, fl := range f.CP {
-		if fl.Name == "" || strings.ContainsAny(fl.Name, ";,=&\r\n ") {
+		if fl.Name == "" || hasClass(fl.Name, badInName) {
 			return dst, encodeErr("CP name", fl.Name)
 		}
-		if !isInfoText(fl.Value) && (strings.ContainsAny(fl.Value, ";,\r\n") ||
-			strings.HasPrefix(fl.Value, "//") || strings.TrimSpace(fl.Value) != fl.Value) {
+		if (hasClass(fl.Value, badInValue) || strings.HasPrefix(fl.Value, "//") || spaced(fl.Value)) &&
+			!isInfoText(fl.Value) {
 			return dst, encodeErr("value of "+fl.Name, fl.Value)
 		}
 		if i > 0 {
