@@ -388,22 +388,24 @@ func TestSplitUploadAckedPerPartAndReassembled(t *testing.T) {
 }
 
 func TestSlowClientDoesNotBlockOthers(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Limits.PartialDeadline = 500 * time.Millisecond })
+	h := newHarness(t, func(c *Config) { c.Limits.PartialDeadline = 2 * time.Second })
 	h.register("MN1", "pw")
 	slow := h.dial()
 	slow.send(upload("20200101000000001", "2011", "pw", "MN1", "20200101000000")[:30]) // and stalls
+	eventually(t, "slow client connected", func() bool { return h.srv.Stats().Conns == 1 })
 	fast := h.dial()
-	start := time.Now()
 	for i := range 20 {
 		fast.send(upload(fmt.Sprintf("202001010000001%02d", i), "2011", "pw", "MN1", "20200101000000"))
 		if got := fast.read(5 * time.Second); got == nil {
 			t.Fatalf("frame %d of the fast client not acknowledged", i)
 		}
 	}
-	if el := time.Since(start); el > 400*time.Millisecond {
-		t.Errorf("20 acks took %v beside a stalled client", el)
+	// All 20 acknowledged while the stalled client is still connected:
+	// the fast one never waited for it.
+	if n := h.srv.Stats().Conns; n != 2 {
+		t.Fatalf("%d connections after the fast client's 20 acks, want 2 (the stalled one still open)", n)
 	}
-	if !slow.closed(5 * time.Second) {
+	if !slow.closed(10 * time.Second) {
 		t.Fatal("the stalled client was not closed after the partial-frame deadline")
 	}
 	eventually(t, "limit metric", func() bool {
@@ -513,7 +515,13 @@ func TestReverseControlLifecycle(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, func(c *Config) { c.CommandTimeout = 150 * time.Millisecond; c.CommandRetries = 2 })
+			// Answered cases get a generous timeout, so a loaded machine
+			// cannot turn an answer into a retry; the silent one a short one.
+			timeout := 5 * time.Second
+			if tc.qnRtn == 0 {
+				timeout = 100 * time.Millisecond
+			}
+			h := newHarness(t, func(c *Config) { c.CommandTimeout = timeout; c.CommandRetries = 2 })
 			h.register("MN1", "pw")
 			d := h.dial()
 			d.send(upload("20200101000000001", "2011", "pw", "MN1", "20200101000000"))
@@ -526,7 +534,7 @@ func TestReverseControlLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 			final, err := h.srv.WaitCommand(ctx, cmd.ID)
 			if err != nil {
