@@ -251,6 +251,12 @@ func (r storeRegistry) Device(ctx context.Context, mn string) (gateway.Device, e
 
 func toGateway(d registry.Device) gateway.Device {
 	q, _ := hj212.ParseQuirks(strings.Join(d.Quirks, "|"))
+	if d.ProtocolVersion == "HJ212-2005" {
+		// HJ/T 212-2005 had no Flag version bits and 2005-era uploads
+		// often carry no QN or Flag (reference §1.4, §1.11): for such a
+		// device that is the standard, not a quirk.
+		q |= hj212.QuirkMissingField
+	}
 	return gateway.Device{MN: d.MN, Password: d.Password, Point: d.PointCode, Mode: hj212.Mode{Allow: q},
 		Suspended: d.State == registry.DeviceSuspended, Protocol: d.ProtocolVersion}
 }

@@ -220,3 +220,16 @@ func TestServeRunFailsCleanly(t *testing.T) {
 	}
 	ln.Close()
 }
+
+func TestToGatewayDevice(t *testing.T) {
+	// Quirks come from the registry by name; a 2005 device may omit QN and
+	// Flag, which HJ/T 212-2005 did not require.
+	g := toGateway(registry.Device{MN: "M", Password: "p", PointCode: "P", ProtocolVersion: "HJ212-2005",
+		Quirks: []string{"lowercase-crc"}, State: registry.DeviceSuspended})
+	if g.Mode.Allow != hj212.QuirkLowercaseCRC|hj212.QuirkMissingField || !g.Suspended || g.Point != "P" || g.Password != "p" {
+		t.Fatalf("%+v", g)
+	}
+	if g := toGateway(registry.Device{MN: "M", ProtocolVersion: "HJ212-2017", State: registry.DeviceActive}); g.Mode != hj212.Strict {
+		t.Fatalf("a 2017 device without quirks must be strict: %+v", g)
+	}
+}
