@@ -49,6 +49,11 @@ type Message struct {
 	Raw  []byte
 }
 
+// Frame decodes Raw in the mode the gateway accepted it in: what a consumer
+// of the bus (the store writer, the alarm engine) reads values from. It
+// fails for messages whose Verdict is a decode error.
+func (m *Message) Frame() (*hj212.Frame, error) { return hj212.Decode(m.Raw, m.Mode) }
+
 // messageVersion is the first byte of an encoded Message; a consumer
 // refuses versions it does not know instead of misreading them.
 const messageVersion = 1

@@ -190,7 +190,7 @@ func RecordOf(m *gateway.Message, loc *time.Location) Record {
 	if m.Verdict != gateway.VerdictOK || m.Point == "" {
 		return r
 	}
-	f, err := hj212.Decode(m.Raw, m.Mode)
+	f, err := m.Frame()
 	if err != nil {
 		// The gateway decoded it in this mode; a failure here means the
 		// codec changed between them. The frame is still archived.
