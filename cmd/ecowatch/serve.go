@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -52,6 +53,9 @@ type serveSettings struct {
 	CommitBatch   int
 	CommitWait    time.Duration
 	CommitTimeout time.Duration
+
+	Retention      string
+	RetentionEvery time.Duration
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -74,6 +78,9 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.Backfill, "backfill", true, "ask devices for missing hourly data (2061 history queries)")
 	fs.IntVar(&s.CommitBatch, "commit-batch", 2000, "most frames per store transaction (group commit)")
 	fs.DurationVar(&s.CommitWait, "commit-wait", 0, "extra wait to fill a store transaction (0: take what is queued)")
+	fs.StringVar(&s.Retention, "retention", "realtime=1y,minute=3y,hour=10y,day=10y,frames=10y",
+		"how long data is kept, by kind (store.ParseRetention syntax), or off")
+	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 }
 
@@ -94,6 +101,7 @@ type Main struct {
 	gwLn     net.Listener
 	httpSrv  *http.Server
 	cancel   context.CancelFunc
+	bg       sync.WaitGroup // background jobs using the store
 	serveErr chan error
 }
 
@@ -109,6 +117,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	var keep store.Retention
+	if m.Settings.Retention != "off" {
+		if keep, err = store.ParseRetention(m.Settings.Retention); err != nil {
+			return err
+		}
+		if m.Settings.RetentionEvery <= 0 {
+			return fmt.Errorf("retention-every %s: want a positive interval", m.Settings.RetentionEvery)
+		}
+	}
 	if m.Settings.Postgres != "" {
 		m.Store, err = postgres.Open(ctx, m.Settings.Postgres)
 	} else {
@@ -151,6 +168,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	})
 	if err != nil {
 		return err
+	}
+
+	if m.Settings.Retention != "off" {
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			store.RunRetention(runCtx, m.Store, keep, m.Settings.RetentionEvery, time.Now, func(p store.Purged, err error) {
+				if err != nil {
+					log.Error("retention pass failed, retried at the next", "err", err)
+					return
+				}
+				log.Info("retention pass", "frames", p.Frames, "rows", fmt.Sprint(p.Rows))
+			})
+		}()
 	}
 
 	m.gwLn, err = net.Listen("tcp", m.Settings.GatewayAddr)
@@ -224,6 +255,7 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 	}
+	m.bg.Wait()
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))

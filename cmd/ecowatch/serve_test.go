@@ -233,3 +233,61 @@ func TestToGatewayDevice(t *testing.T) {
 		t.Fatalf("a 2017 device without quirks must be strict: %+v", g)
 	}
 }
+
+func TestServeRetention(t *testing.T) {
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	if err := fs.Parse([]string{"--data-dir", t.TempDir(), "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--retention", "hour=30d", "--retention-every", "50ms", "--clock-drift", "-1s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	seedPoint(t, m.Store, "R1")
+	ctx := context.Background()
+	if err := m.Store.UpsertDevice(ctx, registry.Device{MN: "RET1", Password: "pw", ProtocolVersion: "HJ212-2017",
+		PointCode: "R1", State: registry.DeviceActive}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", m.GatewayAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(hourly("20200101010000001", "pw", "RET1", "20200101000000", "1"))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if sc := hj212.NewScanner(c); !sc.Scan() {
+		t.Fatal("no ack")
+	}
+	// Hourly data of 2020 is older than the 30 days kept: a later pass
+	// of the retention job removes it.
+	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, store.CST)
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ms, err := m.Store.Measurements(ctx, store.MeasurementQuery{Point: "R1", Factor: "a21026", Kind: store.Hour,
+			From: t0, To: t0.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the retention job never purged data older than --retention")
+		}
+	}
+	// The frame itself is kept (frames default to 10 years): it was
+	// ingested, and only its hourly values aged out.
+	if fr, err := m.Store.Frames(ctx, store.FrameQuery{MN: "RET1"}); err != nil || len(fr) != 1 {
+		t.Fatalf("frames %v %v, want the one received", fr, err)
+	}
+	bad := &Main{Logger: m.Logger}
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	bad.Settings.flags(fs)
+	fs.Parse([]string{"--data-dir", t.TempDir(), "--retention", "hour=soon"})
+	if err := bad.Run(ctx); err == nil || !strings.Contains(err.Error(), "retention") {
+		t.Fatalf("a bad --retention must stop the start, got %v", err)
+	}
+}
