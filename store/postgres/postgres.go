@@ -201,9 +201,15 @@ ON CONFLICT DO NOTHING RETURNING point_id, kind, t`, columns(rows, true)...)
 	return ok, nil
 }
 
+// loadRows locks the stored rows it reads (FOR UPDATE): without the lock
+// two transactions merging into one row would both read the old version
+// and the later commit would drop the other's copy whatever its receive
+// time. Locks are taken in key order, the order every batch inserts in,
+// so two batches do not deadlock.
 func loadRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([][]byte, error) {
 	res, err := tx.QueryContext(ctx, `SELECT m.point_id, m.kind, m.t, m.data FROM measurement m
-JOIN unnest($1::bigint[], $2::smallint[], $3::timestamptz[]) AS k (p, kd, t) ON m.point_id = k.p AND m.kind = k.kd AND m.t = k.t`,
+JOIN unnest($1::bigint[], $2::smallint[], $3::timestamptz[]) AS k (p, kd, t) ON m.point_id = k.p AND m.kind = k.kd AND m.t = k.t
+ORDER BY m.point_id, m.kind, m.t FOR UPDATE OF m`,
 		columns(rows, false)...)
 	if err != nil {
 		return nil, err

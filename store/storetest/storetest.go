@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ func Run(t *testing.T, open Open) {
 		{"WhichCopyWins", testWhichCopyWins},
 		{"QueryRangeAndZone", testQueryRangeAndZone},
 		{"Purge", testPurge},
+		{"ConcurrentWriters", testConcurrentWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -475,5 +477,61 @@ func testPurge(t *testing.T, s store.Store) {
 	if err != nil || len(fs) != 1 || !fs[0].Received.Equal(recent) {
 		t.Fatalf("frames after purge = %+v, %v", fs, err)
 	}
-	_ = fmt.Sprint()
+}
+
+// testConcurrentWriters has four writers send overlapping batches (the
+// same keys, different receive times) while a reader reads: whatever the
+// interleaving, each key ends with the copy received last.
+func testConcurrentWriters(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	const writers, rounds, minutes = 4, 10, 30
+	var wg sync.WaitGroup
+	errs := make(chan error, writers+1)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				// Writer w's round r was received at second r*writers+w:
+				// the globally last copy is writer 3's round 9.
+				rec := minute(12, 0).Add(time.Duration(r*writers+w) * time.Second)
+				var ms []store.Measurement
+				for m := 0; m < minutes; m++ {
+					ms = append(ms, store.Measurement{Point: Outlet, Factor: "a21026", Kind: store.Minute, Time: minute(10, m),
+						Values: store.Values{}.With(store.Avg, float64(r*writers+w)), Received: rec})
+				}
+				if err := s.WriteMeasurements(ctx, ms); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < rounds; i++ {
+			got, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Factor: "a21026", Kind: store.Minute, From: minute(0, 0), To: minute(23, 0)})
+			if err != nil || len(got) > minutes {
+				errs <- fmt.Errorf("concurrent read: %d values, %v", len(got), err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Factor: "a21026", Kind: store.Minute, From: minute(0, 0), To: minute(23, 0)})
+	if err != nil || len(got) != minutes {
+		t.Fatalf("%d values, %v", len(got), err)
+	}
+	last := float64((rounds-1)*writers + writers - 1)
+	for _, m := range got {
+		if v, _ := m.Values.Get(store.Avg); v != last {
+			t.Fatalf("%v: %v, want the last received copy %v", m.Time, v, last)
+		}
+	}
 }
