@@ -220,9 +220,29 @@ func (c *conn) handle(raw []byte) {
 		}
 	}
 
-	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
-		Mode: c.mode, Raw: raw}
+	used := c.mode
 	dev, err := c.lookup(f.MN, now)
+	if err == nil || errors.Is(err, ErrUnknownDevice) {
+		// The frame was read in the connection's current mode; what
+		// counts is the mode of the device it names (strict for an
+		// unregistered one). Another device on this connection, or a
+		// registry entry made stricter, must not inherit looser rules.
+		want := dev.Mode // zero (Strict) for an unknown device
+		if want != used {
+			g, derr := hj212.Decode(raw, want)
+			if derr != nil {
+				if errors.Is(err, ErrUnknownDevice) {
+					s.waiting.seen(f.MN, c.remote, now)
+				}
+				c.archive(&Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: errCode(derr), Detail: derr.Error(), Raw: raw})
+				s.presence.setError(f.MN, derr.Error(), now)
+				return
+			}
+			f, used = g, want
+		}
+	}
+	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
+		Mode: used, Raw: raw}
 	switch {
 	case errors.Is(err, ErrUnknownDevice):
 		msg.Verdict = VerdictUnregistered
@@ -242,9 +262,7 @@ func (c *conn) handle(raw []byte) {
 		msg.Point = dev.Point
 	default:
 		msg.Point = dev.Point
-		if dev.Mode != c.mode {
-			c.mode = dev.Mode
-		}
+		c.mode = dev.Mode
 	}
 	if !c.archive(&msg) {
 		return

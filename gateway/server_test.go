@@ -738,6 +738,27 @@ func TestQuirkyDeviceModeFromRegistry(t *testing.T) {
 		last.Mode.Allow != hj212.QuirkLowercaseCRC {
 		t.Fatalf("stored %+v", st)
 	}
+	// A strict device on the same connection does not inherit Q1's
+	// tolerance: its lower-case CRC is refused.
+	h.register("S1", "pw")
+	var strictRaw []byte
+	for i := 0; strictRaw == nil; i++ {
+		b := upload(fmt.Sprintf("202001010000001%02d", i), "2011", "pw", "S1", "20200101000000")
+		n := len(b)
+		l := []byte(strings.ToLower(string(b[n-6 : n-2])))
+		if string(l) != string(b[n-6:n-2]) {
+			copy(b[n-6:n-2], l)
+			strictRaw = b
+		}
+	}
+	d.send(strictRaw)
+	if got := d.read(300 * time.Millisecond); got != nil {
+		t.Fatalf("a strict device's lower-case CRC was acknowledged: %q", got)
+	}
+	st = h.storedMessages()
+	if last := st[len(st)-1]; last.MN != "S1" || last.Verdict != hj212.CodeCRC {
+		t.Fatalf("strict device's frame stored as %+v", last)
+	}
 }
 
 func TestTimeCalibrationRequest(t *testing.T) {
