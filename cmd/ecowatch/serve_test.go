@@ -167,6 +167,14 @@ func TestServeEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "state=executed") {
 		t.Fatalf("device command (%d):\n%s", code, out)
 	}
+	out, code = serveCLI(t, "device", "--server", server, "history", mn)
+	if code != 0 || !strings.Contains(out, "CN=1062") || !strings.Contains(out, "accepted") || !strings.Contains(out, "executed") {
+		t.Fatalf("device history (%d):\n%s", code, out)
+	}
+	out, code = serveCLI(t, "device", "--server", server, "command", mn)
+	if code != 2 || !strings.Contains(out, "missing arguments") {
+		t.Fatalf("device command without a CN (%d):\n%s", code, out)
+	}
 	out, code = serveCLI(t, "device", "--server", server, "presence")
 	if code != 0 || !strings.Contains(out, mn) || !strings.Contains(out, "true") {
 		t.Fatalf("device presence (%d):\n%s", code, out)
