@@ -19,16 +19,23 @@ import (
 // Row format, version 1:
 //
 //	row   = 0x01 count:uvarint entry*
-//	entry = codeLen:byte code has:uvarint value* flagLen:byte flag
-//	        frame:uvarint received:varint
+//	entry = code has:uvarint value* flag frame:varint received:varint
+//	code  = 1 b1 b2                          [a-z] and five digits, e.g. a21026:
+//	        b0 = 0x80 | letter<<1 | n>>16     letter 0..25, n the five digits
+//	      | len:byte(<0x80) bytes             any other code
 //	value = uvarint(zigzag(n)<<3 | s)        s in 0..6: the value is n / 10^s
 //	      | uvarint(7) float64le             anything else, bit for bit
+//	flag  = 0x80 | i                          the i-th of the HJ 212 flags N F M S D C T B
+//	      | len:byte(<0x80) bytes             any other flag (or none: 0)
 //
 // value appears once per bit set in has, in field order. Devices send
 // decimals with a few fraction digits (HJ 212-2017 table 7 formats such as
 // N.3), so most values take two or three bytes instead of eight; a value
 // is written as a decimal only when decoding gives back the same float64
-// bit for bit. received is in Unix seconds relative to the row's time.
+// bit for bit. frame is the difference from the previous entry's frame
+// (the first: from 0) and received from the previous entry's receive time
+// (the first: from the row's time), so factors of one frame share them for
+// two bytes.
 
 const rowVersion = 1
 
@@ -47,30 +54,120 @@ var errCorrupt = errors.New("corrupt measurement row")
 func appendRow(dst []byte, t int64, es []entry) []byte {
 	dst = append(dst, rowVersion)
 	dst = binary.AppendUvarint(dst, uint64(len(es)))
+	var prevFrame, prevRec int64 = 0, t
 	for i := range es {
 		e := &es[i]
-		dst = append(dst, byte(len(e.Factor)))
-		dst = append(dst, e.Factor...)
+		dst = appendCode(dst, e.Factor)
 		dst = binary.AppendUvarint(dst, uint64(e.Values.Has))
 		for f := store.Field(0); f < store.NumFields; f++ {
 			if e.Values.Has&(1<<f) != 0 {
 				dst = appendValue(dst, e.Values.V[f])
 			}
 		}
-		dst = append(dst, byte(len(e.Values.Flag)))
-		dst = append(dst, e.Values.Flag...)
-		dst = binary.AppendUvarint(dst, uint64(e.Frame))
-		dst = binary.AppendVarint(dst, e.Received-t)
+		dst = appendFlag(dst, e.Values.Flag)
+		dst = binary.AppendVarint(dst, e.Frame-prevFrame)
+		dst = binary.AppendVarint(dst, e.Received-prevRec)
+		prevFrame, prevRec = e.Frame, e.Received
 	}
 	return dst
 }
 
+// maxShort is the longest factor code or flag a row holds.
+const maxShort = 0x7f
+
+func packedCode(c string) (byte, uint32, bool) {
+	if len(c) != 6 || c[0] < 'a' || c[0] > 'z' {
+		return 0, 0, false
+	}
+	n := uint32(0)
+	for i := 1; i < 6; i++ {
+		if c[i] < '0' || c[i] > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + uint32(c[i]-'0')
+	}
+	return c[0] - 'a', n, true
+}
+
+func appendCode(dst []byte, c string) []byte {
+	if l, n, ok := packedCode(c); ok {
+		return append(dst, 0x80|l<<1|byte(n>>16), byte(n>>8), byte(n))
+	}
+	dst = append(dst, byte(len(c)))
+	return append(dst, c...)
+}
+
+// readCode returns the code's bytes (packed codes are expanded into buf)
+// and the bytes it took; k <= 0 means b is malformed.
+func readCode(b []byte, buf *[6]byte) ([]byte, int) {
+	if len(b) == 0 {
+		return nil, -1
+	}
+	if b[0]&0x80 == 0 {
+		n := int(b[0])
+		if len(b) < 1+n {
+			return nil, -1
+		}
+		return b[1 : 1+n], 1 + n
+	}
+	if len(b) < 3 {
+		return nil, -1
+	}
+	l := (b[0] &^ 0x80) >> 1
+	n := uint32(b[0]&1)<<16 | uint32(b[1])<<8 | uint32(b[2])
+	if l > 25 || n > 99999 {
+		return nil, -1
+	}
+	buf[0] = 'a' + l
+	for i := 5; i >= 1; i-- {
+		buf[i] = '0' + byte(n%10)
+		n /= 10
+	}
+	return buf[:], 3
+}
+
+func appendFlag(dst []byte, f string) []byte {
+	if len(f) == 1 {
+		for i, k := range flags {
+			if k[0] == f[0] {
+				return append(dst, 0x80|byte(i))
+			}
+		}
+	}
+	dst = append(dst, byte(len(f)))
+	return append(dst, f...)
+}
+
+func readFlag(b []byte) (string, int) {
+	if len(b) == 0 {
+		return "", -1
+	}
+	if b[0]&0x80 != 0 {
+		i := int(b[0] &^ 0x80)
+		if i >= len(flags) {
+			return "", -1
+		}
+		return flags[i], 1
+	}
+	n := int(b[0])
+	if len(b) < 1+n {
+		return "", -1
+	}
+	if n == 0 {
+		return "", 1
+	}
+	return string(b[1 : 1+n]), 1 + n
+}
+
 // rowReader walks a row's entries without allocating until asked.
 type rowReader struct {
-	b   []byte
-	t   int64
-	n   uint64
-	err error
+	b        []byte
+	t        int64
+	n        uint64
+	err      error
+	frame    int64
+	received int64
+	codeBuf  [6]byte
 }
 
 func newRowReader(b []byte, t int64) rowReader {
@@ -81,7 +178,7 @@ func newRowReader(b []byte, t int64) rowReader {
 	if k <= 0 {
 		return rowReader{err: errCorrupt}
 	}
-	return rowReader{b: b[1+k:], t: t, n: n}
+	return rowReader{b: b[1+k:], t: t, n: n, received: t}
 }
 
 // next decodes the next entry into e; when want is not empty and the
@@ -92,12 +189,12 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 	}
 	r.n--
 	b := r.b
-	if len(b) < 1 || len(b) < 1+int(b[0]) {
+	code, k := readCode(b, &r.codeBuf)
+	if k <= 0 {
 		r.err = errCorrupt
 		return false, false
 	}
-	code := b[1 : 1+int(b[0])]
-	b = b[1+int(b[0]):]
+	b = b[k:]
 	has, k := binary.Uvarint(b)
 	if k <= 0 || has >= 1<<store.NumFields {
 		r.err = errCorrupt
@@ -113,24 +210,26 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 		}
 		vals[i], b = v, b[k:]
 	}
-	if len(b) < 1 || len(b) < 1+int(b[0]) {
-		r.err = errCorrupt
-		return false, false
-	}
-	flag := b[1 : 1+int(b[0])]
-	b = b[1+int(b[0]):]
-	frame, k := binary.Uvarint(b)
+	flag, k := readFlag(b)
 	if k <= 0 {
 		r.err = errCorrupt
 		return false, false
 	}
 	b = b[k:]
-	rec, k := binary.Varint(b)
+	df, k := binary.Varint(b)
+	if k <= 0 {
+		r.err = errCorrupt
+		return false, false
+	}
+	b = b[k:]
+	dr, k := binary.Varint(b)
 	if k <= 0 {
 		r.err = errCorrupt
 		return false, false
 	}
 	r.b = b[k:]
+	r.frame += df
+	r.received += dr
 	if want != "" && string(code) != want {
 		return true, true
 	}
@@ -139,7 +238,7 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 	} else {
 		e.Factor = string(code)
 	}
-	e.Values = store.Values{Has: uint16(has)}
+	e.Values = store.Values{Has: uint16(has), Flag: flag}
 	i := 0
 	for f := store.Field(0); f < store.NumFields; f++ {
 		if has&(1<<f) != 0 {
@@ -147,9 +246,8 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 			i++
 		}
 	}
-	e.Values.Flag = flagString(flag)
-	e.Frame = int64(frame)
-	e.Received = r.t + rec
+	e.Frame = r.frame
+	e.Received = r.received
 	return true, false
 }
 
@@ -263,20 +361,6 @@ func readValue(b []byte) (float64, int) {
 	return float64(n) / pow10[s], k
 }
 
-// flags are the data flags of HJ 212-2017 table 8; returning these
-// constants saves an allocation per value read.
+// flags are the data flags of HJ 212-2017 table 8, in the order the
+// packed form numbers them.
 var flags = [...]string{"N", "F", "M", "S", "D", "C", "T", "B"}
-
-func flagString(b []byte) string {
-	if len(b) == 1 {
-		for _, f := range flags {
-			if f[0] == b[0] {
-				return f
-			}
-		}
-	}
-	if len(b) == 0 {
-		return ""
-	}
-	return string(b)
-}

@@ -13,6 +13,12 @@ func TestRowRoundTrip(t *testing.T) {
 		{Factor: "a21026", Values: store.Values{Flag: "N"}.With(store.Avg, 12.5).With(store.ZsMax, math.Copysign(0, -1)).With(store.Cou, math.MaxFloat64), Frame: 1 << 40, Received: t0 + 61},
 		{Factor: "a01012", Values: store.Values{}.With(store.Rtd, math.SmallestNonzeroFloat64), Frame: 0, Received: t0 - 3600}, // received before t: a clock skew is kept as is
 		{Factor: "w01018", Values: store.Values{Flag: "Md"}, Frame: 7, Received: t0},
+		// Codes and flags outside the packed forms: HJ 212-2005 codes, an
+		// upper-case letter, a lower-case flag.
+		{Factor: "B02", Values: store.Values{Flag: "n"}.With(store.Rtd, 1), Frame: 7, Received: t0},
+		{Factor: "01", Values: store.Values{Flag: "B"}.With(store.Rtd, 2), Frame: 8, Received: t0 + 1},
+		{Factor: "A21026", Values: store.Values{}.With(store.Rtd, 3), Frame: 8, Received: t0 + 1},
+		{Factor: "z99999", Values: store.Values{Flag: "T"}.With(store.Rtd, 4), Frame: 9, Received: t0 + 1},
 	}
 	b := appendRow(nil, t0, es)
 	got, err := decodeRow(b, t0)
@@ -33,6 +39,13 @@ func TestRowRoundTrip(t *testing.T) {
 	}
 	if _, ok, err := findFactor(b, t0, "a99999"); ok || err != nil {
 		t.Fatalf("absent factor found: %v %v", ok, err)
+	}
+	// A flue-gas factor from the same frame as the previous one takes 3
+	// bytes of code, 1 of flag and 2 of frame and receive time.
+	one := appendRow(nil, t0, es[:1])
+	two := appendRow(nil, t0, []entry{es[0], {Factor: "a21002", Values: es[0].Values, Frame: es[0].Frame, Received: es[0].Received}})
+	if d := len(two) - len(one); d != len(one)-2-5 {
+		t.Errorf("second entry of the same frame takes %d bytes, the first %d", d, len(one)-2)
 	}
 	// Every truncation is an error, never a panic or a silent success.
 	for n := 0; n < len(b); n++ {

@@ -246,11 +246,11 @@ func (db *DB) pack(ctx context.Context, ms []store.Measurement) ([]Row, error) {
 		if !m.Kind.Valid() {
 			return nil, fmt.Errorf("%w: measurement %d: kind %d", store.ErrInvalid, i, m.Kind)
 		}
-		if m.Factor == "" || len(m.Factor) > 255 {
+		if m.Factor == "" || len(m.Factor) > maxShort {
 			return nil, fmt.Errorf("%w: measurement %d: factor %q", store.ErrInvalid, i, m.Factor)
 		}
-		if len(m.Values.Flag) > 255 {
-			return nil, fmt.Errorf("%w: measurement %d: flag longer than 255 bytes", store.ErrInvalid, i)
+		if len(m.Values.Flag) > maxShort {
+			return nil, fmt.Errorf("%w: measurement %d: flag longer than %d bytes", store.ErrInvalid, i, maxShort)
 		}
 		if m.Time.IsZero() {
 			return nil, fmt.Errorf("%w: measurement %d: time is zero", store.ErrInvalid, i)
