@@ -284,11 +284,16 @@ func (s *Server) removeConn(c *conn) {
 			gone = append(gone, mn)
 		}
 	}
+	closing := s.closing
 	s.mu.Unlock()
 	now := s.cfg.Now()
 	for _, mn := range gone {
 		s.presence.offline(mn, now)
-		s.event(Event{Kind: EventOffline, MN: mn, At: now, Remote: c.remote})
+		// The platform stopping is not every device going offline: a
+		// restart must not raise an offline alarm per device.
+		if !closing {
+			s.event(Event{Kind: EventOffline, MN: mn, At: now, Remote: c.remote})
+		}
 	}
 	s.wg.Done()
 }

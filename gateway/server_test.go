@@ -696,6 +696,11 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	if _, err := r.ReadByte(); err == nil {
 		t.Fatal("connection still open after shutdown")
 	}
+	for _, k := range h.eventKinds("MN1") {
+		if k == EventOffline {
+			t.Fatal("shutting the gateway down raised an offline event for a device")
+		}
+	}
 	h.mu.Lock()
 	close(h.gate)
 	h.gate = nil
@@ -779,5 +784,23 @@ func TestTimeCalibrationRequest(t *testing.T) {
 	}
 	if len(cns) != 2 || cns[0] != "9013" {
 		t.Fatalf("frames from the gateway %v, want 9013 then 1012", cns)
+	}
+}
+
+func TestOnlineOfflineEvents(t *testing.T) {
+	h := newHarness(t, nil)
+	h.register("MN1", "pw")
+	d := h.dial()
+	d.send(upload("20200101000000001", "2011", "pw", "MN1", "20200101000000"))
+	if d.read(5*time.Second) == nil {
+		t.Fatal("no ack")
+	}
+	d.c.Close()
+	eventually(t, "offline event", func() bool {
+		k := h.eventKinds("MN1")
+		return len(k) == 2 && k[0] == EventOnline && k[1] == EventOffline
+	})
+	if p := h.srv.Presence(); len(p) != 1 || p[0].Online || p[0].FramesToday != 1 || p[0].ConnectedSince.IsZero() {
+		t.Fatalf("presence after disconnect %+v", p)
 	}
 }
