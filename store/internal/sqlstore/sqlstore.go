@@ -170,6 +170,8 @@ func (db *DB) Ingest(ctx context.Context, f store.Frame, ms []store.Measurement)
 	if f.Received.IsZero() {
 		return 0, fmt.Errorf("%w: frame received time is zero", store.ErrInvalid)
 	}
+	// A copy: the caller's slice is not changed behind its back.
+	ms = append([]store.Measurement(nil), ms...)
 	for i := range ms {
 		ms[i].Received = f.Received
 	}
