@@ -20,8 +20,8 @@ import (
 )
 
 // TestCrashKeepsEveryAcknowledgedFrame runs the real binary under load and
-// kills it with SIGKILL, several times, restarting it on the same data
-// directory. A device that received an acknowledgement was told its frame
+// kills it with SIGKILL three times, restarting it on the same data
+// directory, then stops it with SIGTERM. A device that received an acknowledgement was told its frame
 // is safe; after every crash each such frame must be in the raw archive
 // and its value in the measurements.
 func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
@@ -65,7 +65,7 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 	var mu sync.Mutex
 	next := make([]int, devices)    // next hour index per device
 	acked := make([][]int, devices) // hour indexes whose 9014 arrived
-	const rounds = 4
+	const rounds = 4 // three SIGKILLs, then a SIGTERM
 	for round := range rounds {
 		cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--gateway-addr", "127.0.0.1:0",
 			"--http-addr", "127.0.0.1:0", "--clock-drift", "-1s", "--backfill=false", "--max-frame-rate", "-1")
@@ -139,10 +139,30 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 			}()
 		}
 		time.Sleep(time.Duration(600+300*round) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
+		if round < rounds-1 {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+		} else {
+			// The last round ends with SIGTERM under the same load: a
+			// graceful shutdown finishes in-flight commits and acks and
+			// exits 0.
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("after SIGTERM the server exited with %v, want status 0", err)
+				}
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Error("the server did not stop within 30 s of SIGTERM")
+			}
 		}
-		cmd.Wait()
 		close(stop)
 		wg.Wait()
 	}
@@ -188,6 +208,6 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 		t.Fatalf("only %d frames acknowledged over %d rounds: the load was too light to test anything", total, rounds)
 	}
 	if !t.Failed() {
-		t.Logf("%d acknowledged frames over %d SIGKILLs, all in the store", total, rounds)
+		t.Logf("%d acknowledged frames over %d SIGKILLs and a SIGTERM, all in the store", total, rounds-1)
 	}
 }
