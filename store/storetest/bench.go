@@ -132,3 +132,23 @@ func MeasureSize(tb testing.TB, s store.Store, n int, size func() int64) int64 {
 	}
 	return size() - before
 }
+
+// BenchIngest is the gateway's path without batching: one frame and its
+// ten values per durable transaction. It reports frames/s.
+func BenchIngest(b *testing.B, s store.Store) {
+	points := SeedPoints(b, s, 100)
+	ctx := context.Background()
+	raw := []byte("##0000QN=20200101000000000;ST=31;CN=2051;PW=123456;MN=88888880000001;Flag=5;CP=&&DataTime=20200101000000;a21026-Avg=12.125,a21026-Flag=N&&0000\r\n")
+	rec := time.Date(2020, 2, 1, 0, 0, 0, 0, store.CST)
+	var ms []store.Measurement
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms = Batch(ms, points[i%len(points):i%len(points)+1], i/len(points), len(GasFactors), rec)
+		if _, err := s.Ingest(ctx, store.Frame{Received: rec, Remote: "10.0.0.1:4000", MN: MN, CN: "2051", Raw: raw, Verdict: "ok"}, ms); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
