@@ -65,7 +65,7 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 	var mu sync.Mutex
 	next := make([]int, devices)    // next hour index per device
 	acked := make([][]int, devices) // hour indexes whose 9014 arrived
-	const rounds = 4 // three SIGKILLs, then a SIGTERM
+	const rounds = 4                // three SIGKILLs, then a SIGTERM
 	for round := range rounds {
 		cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--gateway-addr", "127.0.0.1:0",
 			"--http-addr", "127.0.0.1:0", "--clock-drift", "-1s", "--backfill=false", "--max-frame-rate", "-1")
