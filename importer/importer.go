@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -121,6 +122,12 @@ func ReadFile(path string) ([]Table, error) {
 func Read(name string, b []byte) ([]Table, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
+		if !utf8.Valid(b) {
+			// Spreadsheets in China often save CSV as GBK; refuse rather
+			// than store mojibake (PostgreSQL would refuse it anyway).
+			line := 1 + bytes.Count(b[:invalidAt(b)], []byte("\n"))
+			return nil, fmt.Errorf("%s:%d: not UTF-8 (saved as GBK?); save the file as CSV UTF-8", name, line)
+		}
 		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
 		r.FieldsPerRecord = -1 // ragged rows are reported per row, not as a failed file
 		recs, err := r.ReadAll()
@@ -148,6 +155,18 @@ func Read(name string, b []byte) ([]Table, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%s: unknown format (want .csv or .xlsx)", name)
+}
+
+// invalidAt returns the offset of the first byte that is not valid UTF-8.
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 func newTable(file, sheet string, recs [][]string) Table {

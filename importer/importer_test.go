@@ -179,6 +179,10 @@ func TestHeaderErrors(t *testing.T) {
 			t.Errorf("%q: %v, %v", tc.csv, res.Bad, err)
 		}
 	}
+	// "长沙" in GBK on line 2.
+	if _, err := Read("gbk.csv", []byte("credit_code,name,region_code\n1,\xb3\xa4\xc9\xb3,430100\n")); err == nil || !strings.Contains(err.Error(), "gbk.csv:2: not UTF-8") {
+		t.Errorf("GBK file: %v", err)
+	}
 	if _, err := Read("x.txt", nil); err == nil {
 		t.Error("a .txt file was read")
 	}

@@ -102,7 +102,8 @@ type Measurement struct {
 	// not from a frame (imports). Ingest fills it in.
 	Frame int64
 	// Received is when the values arrived; it decides which copy wins.
-	// Ingest fills it in from the frame.
+	// Ingest fills it in from the frame; zero (values from an import)
+	// counts as received at Time, so any copy from a device wins over it.
 	Received time.Time
 }
 
@@ -133,6 +134,9 @@ type Frame struct {
 	Raw      []byte // exactly the bytes received, from ## to CR LF
 	// Verdict is the gateway's decision, e.g. "ok", "tolerated",
 	// "rejected"; Diagnostics its explanation (quirks found, CRC error…).
+	// The text fields (Remote, MN, CN, QN, Verdict, Diagnostics) are
+	// stored as valid UTF-8 without NUL: other bytes become U+FFFD. Raw is
+	// the evidence and is kept byte for byte.
 	Verdict     string
 	Diagnostics string
 }
@@ -242,6 +246,18 @@ type Store interface {
 
 	// Close releases the store; it waits for no running call.
 	Close() error
+}
+
+// BatchIngester is implemented by stores that can write many frames and
+// their measurements in one durable transaction (group commit): both
+// backends do. IngestBatch returns the frames' ids in order; ms is
+// parallel to frames. A frame whose measurements are refused (a point that
+// does not exist, a value the store cannot hold) is stored alone, with the
+// reason appended to its diagnostics, so that one bad frame never blocks
+// the frames behind it; any other failure stores nothing. Copies of one
+// measurement key within the batch are resolved by Wins like any others.
+type BatchIngester interface {
+	IngestBatch(ctx context.Context, frames []Frame, ms [][]Measurement) ([]int64, error)
 }
 
 // Backuper is implemented by stores that can write a consistent copy of

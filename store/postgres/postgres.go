@@ -65,6 +65,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		UpdateRows:    updateRows,
 		Prepare:       p.prepare,
 		ScanRows:      scanRows,
+		InsertFrames:  insertFrames,
 		MigrationLock: migrationLock,
 	}
 	return &Store{DB: sqlstore.New(d, db, db, db.Close)}, nil
@@ -294,4 +295,48 @@ func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int
 		}
 		return rows.Err()
 	})
+}
+
+// insertFrames takes the ids from the sequence first, in order, then
+// inserts every frame in one statement: two round trips for any number of
+// frames, and ids that follow the frames' order.
+func insertFrames(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT nextval(pg_get_serial_sequence('raw_frame', 'id')) FROM generate_series(1, $1) ORDER BY 1", len(frames))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(frames))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(frames) {
+		return nil, fmt.Errorf("sequence gave %d ids for %d frames", len(ids), len(frames))
+	}
+	rec := make([]time.Time, len(frames))
+	remote, mn, cn, qn, verdict, diag := make([]string, len(frames)), make([]string, len(frames)), make([]string, len(frames)),
+		make([]string, len(frames)), make([]string, len(frames)), make([]string, len(frames))
+	raw := make([][]byte, len(frames))
+	for i, f := range frames {
+		rec[i], remote[i], mn[i], cn[i], qn[i], verdict[i], diag[i] = time.Unix(f.Received.Unix(), 0).UTC(), f.Remote, f.MN, f.CN, f.QN, f.Verdict, f.Diagnostics
+		raw[i] = f.Raw
+		if raw[i] == nil {
+			raw[i] = []byte{}
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO raw_frame (id, received, remote, mn, cn, qn, raw, verdict, diagnostics)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::text[])`,
+		ids, rec, remote, mn, cn, qn, raw, verdict, diag)
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }

@@ -94,10 +94,11 @@ func TestPartitionsAndImmutableFrames(t *testing.T) {
 	}
 }
 
-func BenchmarkWrite1000(b *testing.B)  { storetest.BenchWrite(b, openTemp(b), 1000) }
-func BenchmarkWrite10000(b *testing.B) { storetest.BenchWrite(b, openTemp(b), 10000) }
-func BenchmarkReadDay(b *testing.B)    { storetest.BenchReadDay(b, openTemp(b)) }
-func BenchmarkIngest(b *testing.B)     { storetest.BenchIngest(b, openTemp(b)) }
+func BenchmarkWrite1000(b *testing.B)      { storetest.BenchWrite(b, openTemp(b), 1000) }
+func BenchmarkWrite10000(b *testing.B)     { storetest.BenchWrite(b, openTemp(b), 10000) }
+func BenchmarkReadDay(b *testing.B)        { storetest.BenchReadDay(b, openTemp(b)) }
+func BenchmarkIngest(b *testing.B)         { storetest.BenchIngest(b, openTemp(b)) }
+func BenchmarkIngestBatch100(b *testing.B) { storetest.BenchIngestBatch(b, openTemp(b), 100) }
 
 // BenchmarkSizePerMillion reports the growth of the measurement
 // partitions (table, index and TOAST) per million values.

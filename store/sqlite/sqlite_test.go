@@ -63,10 +63,11 @@ func TestImmutableFramesAndBackup(t *testing.T) {
 	}
 }
 
-func BenchmarkWrite1000(b *testing.B)  { storetest.BenchWrite(b, openTemp(b), 1000) }
-func BenchmarkWrite10000(b *testing.B) { storetest.BenchWrite(b, openTemp(b), 10000) }
-func BenchmarkReadDay(b *testing.B)    { storetest.BenchReadDay(b, openTemp(b)) }
-func BenchmarkIngest(b *testing.B)     { storetest.BenchIngest(b, openTemp(b)) }
+func BenchmarkWrite1000(b *testing.B)      { storetest.BenchWrite(b, openTemp(b), 1000) }
+func BenchmarkWrite10000(b *testing.B)     { storetest.BenchWrite(b, openTemp(b), 10000) }
+func BenchmarkReadDay(b *testing.B)        { storetest.BenchReadDay(b, openTemp(b)) }
+func BenchmarkIngest(b *testing.B)         { storetest.BenchIngest(b, openTemp(b)) }
+func BenchmarkIngestBatch100(b *testing.B) { storetest.BenchIngestBatch(b, openTemp(b), 100) }
 
 // BenchmarkSizePerMillion reports the database file's growth per million
 // values after a checkpoint folds the WAL into it.

@@ -152,3 +152,30 @@ func BenchIngest(b *testing.B, s store.Store) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// BenchIngestBatch is the gateway's path with group commit: frames frames
+// of ten values each per IngestBatch, one durable transaction. It reports
+// frames/s and values/s.
+func BenchIngestBatch(b *testing.B, s store.Store, frames int) {
+	bi := s.(store.BatchIngester)
+	points := SeedPoints(b, s, 100)
+	ctx := context.Background()
+	raw := []byte("##0000QN=20200101000000000;ST=31;CN=2051;PW=123456;MN=88888880000001;Flag=5;CP=&&DataTime=20200101000000;a21026-Avg=12.125,a21026-Flag=N&&0000\r\n")
+	rec := time.Date(2020, 2, 1, 0, 0, 0, 0, store.CST)
+	fs := make([]store.Frame, frames)
+	ms := make([][]store.Measurement, frames)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range fs {
+			n := i*frames + j
+			fs[j] = store.Frame{Received: rec, Remote: "10.0.0.1:4000", MN: MN, CN: "2051", Raw: raw, Verdict: "ok"}
+			ms[j] = Batch(ms[j], points[n%len(points):n%len(points)+1], n/len(points), len(GasFactors), rec)
+		}
+		if _, err := bi.IngestBatch(ctx, fs, ms); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*frames)/b.Elapsed().Seconds(), "frames/s")
+	b.ReportMetric(float64(b.N*frames*len(GasFactors))/b.Elapsed().Seconds(), "values/s")
+}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func Run(t *testing.T, open Open) {
 		{"QueryRangeAndZone", testQueryRangeAndZone},
 		{"Purge", testPurge},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"BatchIngest", BatchIngest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -253,6 +255,16 @@ func testFramesByteExact(t *testing.T, s store.Store) {
 	win, err := s.Frames(ctx, store.FrameQuery{From: rec.Add(time.Second), To: rec.Add(2 * time.Second)})
 	if err != nil || len(win) != 1 || win[0].ID != ids[1] {
 		t.Fatalf("time window = %+v, %v", win, err)
+	}
+	// Garbage in the text fields (a MN cut from a malformed frame, a
+	// diagnostic quoting it) is stored as valid UTF-8, on both backends.
+	id, err := s.AppendFrame(ctx, store.Frame{Received: rec, Remote: "r", MN: "88\xff\x00", Raw: []byte("##\xff\x00"), Diagnostics: "bad byte \xfe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Frames(ctx, store.FrameQuery{AfterID: id - 1, Limit: 1})
+	if err != nil || len(got) != 1 || got[0].MN != "88\uFFFD\uFFFD" || got[0].Diagnostics != "bad byte \uFFFD" || string(got[0].Raw) != "##\xff\x00" {
+		t.Fatalf("frame with garbage = %+v, %v", got, err)
 	}
 	// An empty frame (a connection that sent nothing parseable) is kept too.
 	if _, err := s.AppendFrame(ctx, store.Frame{Received: rec, Remote: "x"}); err != nil {
@@ -533,5 +545,59 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 		if v, _ := m.Values.Get(store.Avg); v != last {
 			t.Fatalf("%v: %v, want the last received copy %v", m.Time, v, last)
 		}
+	}
+}
+
+// BatchIngest checks IngestBatch (store.BatchIngester): one transaction
+// for many frames, ids in order, copies of one key resolved by Wins, and
+// a frame with refused values archived alone with the reason.
+func BatchIngest(t *testing.T, s store.Store) {
+	bi, ok := s.(store.BatchIngester)
+	if !ok {
+		t.Fatalf("%T does not implement store.BatchIngester", s)
+	}
+	ctx := context.Background()
+	Seed(t, s)
+	at := minute(10, 0)
+	v := func(x float64) store.Values { return store.Values{Flag: "N"}.With(store.Avg, x) }
+	frames := []store.Frame{
+		{Received: minute(10, 1), MN: MN, CN: "2051", Raw: []byte("##first"), Verdict: "ok"},
+		{Received: minute(10, 2), MN: MN, CN: "2051", Raw: []byte("##bad"), Verdict: "ok", Diagnostics: "crc ok"},
+		{Received: minute(10, 3), MN: MN, CN: "2051", Raw: []byte("##resent"), Verdict: "ok"},
+	}
+	ms := [][]store.Measurement{
+		{{Point: Outlet, Factor: "a21026", Kind: store.Minute, Time: at, Values: v(1)}, {Point: Outlet, Factor: "a21002", Kind: store.Minute, Time: at, Values: v(10)}},
+		{{Point: "nosuch", Factor: "a21026", Kind: store.Minute, Time: at, Values: v(99)}},
+		{{Point: Outlet, Factor: "a21026", Kind: store.Minute, Time: at, Values: v(2)}}, // received later: wins
+	}
+	ids, err := bi.IngestBatch(ctx, frames, ms)
+	if err != nil || len(ids) != 3 || !(ids[0] < ids[1] && ids[1] < ids[2]) {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	for _, c := range []struct {
+		factor string
+		want   float64
+		frame  int64
+	}{{"a21026", 2, ids[2]}, {"a21002", 10, ids[0]}} {
+		got, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Factor: c.factor, Kind: store.Minute, From: at, To: at.Add(time.Minute)})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%s: %+v, %v", c.factor, got, err)
+		}
+		if x, _ := got[0].Values.Get(store.Avg); x != c.want || got[0].Frame != c.frame {
+			t.Fatalf("%s = %v from frame %d, want %v from %d", c.factor, x, got[0].Frame, c.want, c.frame)
+		}
+	}
+	fs, err := s.Frames(ctx, store.FrameQuery{MN: MN})
+	if err != nil || len(fs) != 3 {
+		t.Fatalf("frames %d, %v", len(fs), err)
+	}
+	if d := fs[1].Diagnostics; !strings.HasPrefix(d, "crc ok; measurements not stored: ") || !strings.Contains(d, "nosuch") || string(fs[1].Raw) != "##bad" {
+		t.Fatalf("refused frame: %q %q", d, fs[1].Raw)
+	}
+	if fs[0].Diagnostics != "" {
+		t.Fatalf("good frame diagnostics %q", fs[0].Diagnostics)
+	}
+	if _, err := bi.IngestBatch(ctx, frames, ms[:1]); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("mismatched lists: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"ecowatch/store"
 )
@@ -45,6 +46,9 @@ type Dialect struct {
 	// with the Unix seconds of every frame and measurement time it will
 	// write, e.g. to create partitions.
 	Prepare func(ctx context.Context, frames, measurements []int64) error
+	// InsertFrames, when not nil, inserts many frames in few round trips
+	// and returns their ids in order, increasing.
+	InsertFrames func(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int64, error)
 	// ScanRows, when not nil, runs a read query and calls fn for each row
 	// of (time, data) instead of database/sql's row loop; data is valid
 	// only during the call.
@@ -150,7 +154,20 @@ func (db *DB) AppendFrame(ctx context.Context, f store.Frame) (int64, error) {
 	return db.Ingest(ctx, f, nil)
 }
 
+// CleanFrame makes a frame's text fields storable on both backends: valid
+// UTF-8 without NUL (PostgreSQL's text refuses both), invalid bytes and
+// NULs replaced by U+FFFD. Raw is never touched.
+func CleanFrame(f store.Frame) store.Frame {
+	for _, p := range []*string{&f.Remote, &f.MN, &f.CN, &f.QN, &f.Verdict, &f.Diagnostics} {
+		if !utf8.ValidString(*p) || strings.IndexByte(*p, 0) >= 0 {
+			*p = strings.ReplaceAll(strings.ToValidUTF8(*p, "\uFFFD"), "\x00", "\uFFFD")
+		}
+	}
+	return f
+}
+
 func (db *DB) insertFrame(ctx context.Context, tx *sql.Tx, f store.Frame) (int64, error) {
+	f = CleanFrame(f)
 	var id int64
 	raw := f.Raw
 	if raw == nil {
@@ -209,6 +226,114 @@ func (db *DB) Ingest(ctx context.Context, f store.Frame, ms []store.Measurement)
 	return id, err
 }
 
+// IngestBatch implements store.BatchIngester.
+func (db *DB) IngestBatch(ctx context.Context, frames []store.Frame, ms [][]store.Measurement) ([]int64, error) {
+	if len(ms) != len(frames) {
+		return nil, fmt.Errorf("%w: %d frames but %d measurement lists", store.ErrInvalid, len(frames), len(ms))
+	}
+	frames = append([]store.Frame(nil), frames...)
+	perFrame := make([][]Row, len(frames))
+	var frameTimes, rowTimesAll []int64
+	for i := range frames {
+		if frames[i].Received.IsZero() {
+			return nil, fmt.Errorf("%w: frame %d: received time is zero", store.ErrInvalid, i)
+		}
+		frameTimes = append(frameTimes, frames[i].Received.Unix())
+		if len(ms[i]) == 0 {
+			continue
+		}
+		cp := append([]store.Measurement(nil), ms[i]...)
+		for j := range cp {
+			cp[j].Received = frames[i].Received
+		}
+		rows, err := db.pack(ctx, cp)
+		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
+			// The frame is evidence and is archived; its values are
+			// refused, and say so where the frame is kept.
+			frames[i].Diagnostics = strings.TrimPrefix(frames[i].Diagnostics+"; measurements not stored: "+err.Error(), "; ")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		perFrame[i] = rows
+		rowTimesAll = append(rowTimesAll, rowTimes(rows)...)
+	}
+	if db.d.Prepare != nil {
+		if err := db.d.Prepare(ctx, frameTimes, rowTimesAll); err != nil {
+			return nil, err
+		}
+	}
+	ids := make([]int64, len(frames))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if db.d.InsertFrames != nil {
+			for i := range frames {
+				frames[i] = CleanFrame(frames[i])
+			}
+			got, err := db.d.InsertFrames(ctx, tx, frames)
+			if err != nil {
+				return fmt.Errorf("append frames: %w", err)
+			}
+			copy(ids, got)
+		} else {
+			for i := range frames {
+				id, err := db.insertFrame(ctx, tx, frames[i])
+				if err != nil {
+					return err
+				}
+				ids[i] = id
+			}
+		}
+		merged := map[rowKey][]entry{}
+		for i := range frames {
+			id := ids[i]
+			for _, r := range perFrame[i] {
+				es, err := decodeRow(r.Data, r.T)
+				if err != nil {
+					return err
+				}
+				for j := range es {
+					es[j].Frame = id
+				}
+				k := rowKey{r.Point, r.Kind, r.T}
+				merged[k], _ = mergeEntries(merged[k], es)
+			}
+		}
+		if len(merged) == 0 {
+			return nil
+		}
+		return db.writeRows(ctx, tx, sortedRows(merged))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// sortedRows packs grouped entries into rows in key order, the order
+// inserts are cheapest and row locks are taken in.
+func sortedRows(group map[rowKey][]entry) []Row {
+	order := make([]rowKey, 0, len(group))
+	for k := range group {
+		order = append(order, k)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if a.point != b.point {
+			return a.point < b.point
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.t < b.t
+	})
+	rows := make([]Row, len(order))
+	for i, k := range order {
+		rows[i] = Row{Point: k.point, Kind: k.kind, T: k.t, Data: appendRow(nil, k.t, group[k])}
+	}
+	return rows
+}
+
 func rowTimes(rows []Row) []int64 {
 	ts := make([]int64, len(rows))
 	for i, r := range rows {
@@ -242,7 +367,6 @@ func (db *DB) pack(ctx context.Context, ms []store.Measurement) ([]Row, error) {
 		return nil, nil
 	}
 	group := make(map[rowKey][]entry, len(ms)/4+1)
-	order := make([]rowKey, 0, len(ms)/4+1)
 	for i := range ms {
 		m := &ms[i]
 		if !m.Kind.Valid() {
@@ -270,30 +394,11 @@ func (db *DB) pack(ctx context.Context, ms []store.Measurement) ([]Row, error) {
 			rec = m.Time
 		}
 		e := entry{Factor: m.Factor, Values: m.Values, Frame: m.Frame, Received: rec.Unix()}
-		es, seen := group[k]
-		if !seen {
-			order = append(order, k)
-		}
-		es, _ = mergeEntries(es, []entry{e})
-		group[k] = es
+		group[k], _ = mergeEntries(group[k], []entry{e})
 	}
 	// Insert in key order: the B-tree cursor then moves forward through
 	// each point's range instead of jumping between them.
-	sort.Slice(order, func(i, j int) bool {
-		a, b := order[i], order[j]
-		if a.point != b.point {
-			return a.point < b.point
-		}
-		if a.kind != b.kind {
-			return a.kind < b.kind
-		}
-		return a.t < b.t
-	})
-	rows := make([]Row, len(order))
-	for i, k := range order {
-		rows[i] = Row{Point: k.point, Kind: k.kind, T: k.t, Data: appendRow(nil, k.t, group[k])}
-	}
-	return rows, nil
+	return sortedRows(group), nil
 }
 
 // writeRows inserts new rows and merges the rest into the stored ones.
