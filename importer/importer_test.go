@@ -104,7 +104,7 @@ func TestImportSamplesIdempotentAndDryRun(t *testing.T) {
 		t.Fatalf("enterprises %d points %d devices %d limits %d", len(es), len(ps), len(ds), len(ls))
 	}
 	d, err := st.DeviceByMN(ctx, "43020000000001")
-	if err != nil || d.ProtocolVersion != "HJ212-2005" || d.Quirks[0] != "crc-lowercase" || d.PointCode != "ZZ-DA001" {
+	if err != nil || d.ProtocolVersion != "HJ212-2005" || d.Quirks[0] != "lowercase-crc" || d.PointCode != "ZZ-DA001" {
 		t.Fatalf("device = %+v, %v", d, err)
 	}
 	p, err := st.Point(ctx, "XJ-S001")

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"ecowatch/hj212"
 )
 
 // ErrInvalid is wrapped by every validation error of this package, so a
@@ -228,7 +230,7 @@ type Device struct {
 	MN              string   // unique equipment number (HJ 212 field MN)
 	Password        string   // access password (HJ 212 field PW)
 	ProtocolVersion string   // "HJ212-2017" or "HJ212-2005"
-	Quirks          []string // tolerant-decoding quirks this device is allowed, by name
+	Quirks          []string // hj212 quirk names this device is allowed (hj212.ParseQuirks), e.g. "lowercase-crc"
 	PointCode       string   // the point it serves; empty while unregistered
 	State           DeviceState
 }
@@ -246,6 +248,11 @@ func (d *Device) Validate() error {
 	}
 	if len(d.Password) > 9 {
 		return invalid("password", "longer than 9 characters (HJ 212-2017 6.3.2 PW)")
+	}
+	for _, q := range d.Quirks {
+		if _, ok := hj212.ParseQuirks(q); !ok || q == "" {
+			return invalid("quirks", "%q is not an hj212 quirk name (e.g. lowercase-crc, terminator, spaces; see hj212.Quirk)", q)
+		}
 	}
 	switch d.ProtocolVersion {
 	case "HJ212-2017", "HJ212-2005":

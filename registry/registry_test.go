@@ -53,6 +53,8 @@ func TestValidateRecords(t *testing.T) {
 		{"device unregistered without point", (&Device{MN: "88888880000001", ProtocolVersion: "HJ212-2017", State: DeviceUnregistered}).Validate(), ""},
 		{"device active without point", (&Device{MN: "88888880000001", ProtocolVersion: "HJ212-2017", State: DeviceActive}).Validate(), "point_code"},
 		{"device long MN", (&Device{MN: strings.Repeat("1", 25), ProtocolVersion: "HJ212-2017", State: DeviceUnregistered}).Validate(), "mn"},
+		{"device quirk", (&Device{MN: "1", ProtocolVersion: "HJ212-2017", State: DeviceUnregistered, Quirks: []string{"lowercase-crc", "crc-lowercase"}}).Validate(), "quirks"},
+		{"device quirks ok", (&Device{MN: "1", ProtocolVersion: "HJ212-2017", State: DeviceUnregistered, Quirks: []string{"lowercase-crc", "terminator"}}).Validate(), ""},
 		{"device version", (&Device{MN: "1", ProtocolVersion: "HJ212", State: DeviceUnregistered}).Validate(), "protocol_version"},
 		{"limit ok", (&Limit{PointCode: "P", Factor: "a21026", Value: 35, ReferenceO2: &o2, Standard: "超低排放", ValidFrom: day}).Validate(), ""},
 		{"limit O2", (&Limit{PointCode: "P", Factor: "a21026", Value: 35, ReferenceO2: func() *float64 { v := 21.0; return &v }(), Standard: "s", ValidFrom: day}).Validate(), "reference_o2"},

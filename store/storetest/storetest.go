@@ -82,7 +82,7 @@ func Seed(t testing.TB, s store.Registry) {
 		s.UpsertPoint(ctx, registry.Point{Code: Outlet, Name: "1号锅炉排放口", Kind: registry.KindGasOutlet, RegionCode: County, EnterpriseCode: CreditCode,
 			Factors: []registry.PointFactor{{Code: "a21026", Name: "二氧化硫", Unit: "mg/m3"}, {Code: "a21002", Name: "氮氧化物", Unit: "mg/m3"}}}),
 		s.UpsertPoint(ctx, registry.Point{Code: Station, Name: "马坡岭", Kind: registry.KindAirStation, RegionCode: City, Level: registry.National, InCityAverage: true, Lon: 113.0792, Lat: 28.2053}),
-		s.UpsertDevice(ctx, registry.Device{MN: MN, Password: "123456", ProtocolVersion: "HJ212-2017", Quirks: []string{"crc-lowercase", "no-crlf"}, PointCode: Outlet, State: registry.DeviceActive}),
+		s.UpsertDevice(ctx, registry.Device{MN: MN, Password: "123456", ProtocolVersion: "HJ212-2017", Quirks: []string{"lowercase-crc", "terminator"}, PointCode: Outlet, State: registry.DeviceActive}),
 		s.UpsertLimit(ctx, registry.Limit{PointCode: Outlet, Factor: "a21026", Value: 35, ReferenceO2: &o2, Standard: "超低排放", ValidFrom: time.Date(2020, 1, 1, 0, 0, 0, 0, store.CST)}),
 		s.UpsertTarget(ctx, registry.Target{RegionCode: Province, Year: 2020, Indicator: "pm25_annual_mean", Name: "PM2.5年均浓度", Value: 42, Unit: "µg/m³", Comparison: registry.AtMost, Source: "工作要点 二"}),
 	} {
