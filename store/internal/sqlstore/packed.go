@@ -201,9 +201,15 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 		return false, false
 	}
 	b = b[k:]
+	skip = want != "" && string(code) != want
 	var vals [store.NumFields]float64
 	for i := 0; i < bits.OnesCount64(has); i++ {
-		v, k := readValue(b)
+		var v float64
+		if skip {
+			k = skipValue(b)
+		} else {
+			v, k = readValue(b)
+		}
 		if k <= 0 {
 			r.err = errCorrupt
 			return false, false
@@ -230,7 +236,7 @@ func (r *rowReader) next(e *entry, want string) (ok, skip bool) {
 	r.b = b[k:]
 	r.frame += df
 	r.received += dr
-	if want != "" && string(code) != want {
+	if skip {
 		return true, true
 	}
 	if want != "" {
@@ -341,6 +347,23 @@ func appendValue(dst []byte, x float64) []byte {
 	}
 	dst = binary.AppendUvarint(dst, 7)
 	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x))
+}
+
+// skipValue returns the length of the value at the start of b, like
+// readValue but without computing it.
+func skipValue(b []byte) int {
+	for i := 0; i < len(b) && i < binary.MaxVarintLen64; i++ {
+		if b[i] < 0x80 {
+			if i == 0 && b[0] == 7 {
+				if len(b) < 9 {
+					return -1
+				}
+				return 9
+			}
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // readValue is the inverse of appendValue; k <= 0 means b is malformed.

@@ -76,6 +76,24 @@ func FuzzDecodeRow(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// findFactor, which skips other factors without decoding them,
+		// finds what a full decode finds.
+		for _, e := range es {
+			got, ok, err := findFactor(b, 100, e.Factor)
+			if err != nil || !ok {
+				t.Fatalf("findFactor(%q) = %v, %v", e.Factor, ok, err)
+			}
+			var first entry
+			for _, x := range es {
+				if x.Factor == e.Factor {
+					first = x
+					break
+				}
+			}
+			if got.Frame != first.Frame || got.Received != first.Received || got.Values.Has != first.Values.Has || got.Values.Flag != first.Values.Flag {
+				t.Fatalf("findFactor(%q) = %+v, full decode %+v", e.Factor, got, first)
+			}
+		}
 		// Whatever decodes re-encodes to the same bytes (the format has
 		// one encoding per content, uvarints aside) or at least decodes
 		// back to the same entries.
@@ -103,6 +121,9 @@ func TestValueEncoding(t *testing.T) {
 	} {
 		b := appendValue(nil, tc.x)
 		got, k := readValue(b)
+		if skipValue(b) != k {
+			t.Errorf("%v: skipValue = %d, readValue took %d", tc.x, skipValue(b), k)
+		}
 		if k != len(b) || math.Float64bits(got) != math.Float64bits(tc.x) {
 			t.Errorf("%v: decoded %v (%d of %d bytes)", tc.x, got, k, len(b))
 		}
@@ -123,6 +144,9 @@ func FuzzValue(f *testing.F) {
 	f.Fuzz(func(t *testing.T, x float64) {
 		b := appendValue(nil, x)
 		got, k := readValue(b)
+		if skipValue(b) != k || skipValue(b[:len(b)-1]) > 0 {
+			t.Fatalf("%v: skipValue disagrees with readValue on %x", x, b)
+		}
 		if k != len(b) || (math.Float64bits(got) != math.Float64bits(x) && !(math.IsNaN(x) && math.IsNaN(got))) {
 			t.Fatalf("%v (%x) decoded as %v (%x)", x, math.Float64bits(x), got, math.Float64bits(got))
 		}
