@@ -259,10 +259,8 @@ func MigrateURL(ctx context.Context, url string) ([]string, error) {
 	return Migrate(ctx, db)
 }
 
-// readDay is the read query of sqlstore with the time as Unix seconds,
-// computed by the server: parsing 1,440 timestamps costs more than the
-// query.
-const readDay = `SELECT extract(epoch FROM t)::bigint, data FROM measurement
+// readDay is sqlstore's read query, run through pgx.
+const readDay = `SELECT t, data FROM measurement
 WHERE point_id = $1 AND kind = $2 AND t >= $3 AND t < $4 ORDER BY t`
 
 // scanRows reads through pgx itself rather than database/sql, whose
@@ -283,13 +281,13 @@ func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int
 			return err
 		}
 		defer rows.Close()
-		var t int64
+		var t time.Time
 		var data []byte
 		for rows.Next() {
 			if err := rows.Scan(&t, &data); err != nil {
 				return err
 			}
-			if err := fn(t, data); err != nil {
+			if err := fn(t.Unix(), data); err != nil {
 				return err
 			}
 		}
