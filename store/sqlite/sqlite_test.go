@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ecowatch/store"
+	"ecowatch/store/internal/sqlstore"
 	"ecowatch/store/storetest"
 )
 
@@ -150,5 +151,32 @@ func TestBackupWhileWriting(t *testing.T) {
 				t.Fatalf("%s %s: %d values, want %d (%v)", p, f, len(got), rows/2, err)
 			}
 		}
+	}
+}
+
+// TestPurgeFramesInChunks purges more frames than one chunk holds: every
+// old frame goes, in several transactions, and the recent one stays.
+func TestPurgeFramesInChunks(t *testing.T) {
+	defer func(n int) { sqlstore.PurgeChunk = n }(sqlstore.PurgeChunk)
+	sqlstore.PurgeChunk = 3
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	now := time.Date(2021, 1, 1, 0, 0, 0, 0, store.CST)
+	for i := 0; i < 10; i++ {
+		if _, err := s.AppendFrame(ctx, store.Frame{Received: now.AddDate(-1, 0, i), Raw: []byte("old")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AppendFrame(ctx, store.Frame{Received: now, Raw: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Purge(ctx, store.Retention{Frames: 30 * 24 * time.Hour}, now)
+	if err != nil || p.Frames != 10 {
+		t.Fatalf("purged %d frames, %v; want 10", p.Frames, err)
+	}
+	fs, err := s.Frames(ctx, store.FrameQuery{})
+	if err != nil || len(fs) != 1 || string(fs[0].Raw) != "new" {
+		t.Fatalf("left %+v, %v", fs, err)
 	}
 }

@@ -552,33 +552,64 @@ func (db *DB) Frames(ctx context.Context, q store.FrameQuery) ([]store.Frame, er
 	return out, rows.Err()
 }
 
-// Purge implements store.Store.
+// PurgeChunk bounds how many raw frames one purge transaction deletes; a
+// variable so that tests can make it small.
+var PurgeChunk = 10000
+
+// Purge implements store.Store. It deletes point by point and frames in
+// chunks, each in a short transaction of its own: one transaction over a
+// whole store would scan every row (the key is point-first) and hold
+// SQLite's write lock, stopping ingestion, for as long. A purge cut short
+// leaves only old data that the next pass deletes.
 func (db *DB) Purge(ctx context.Context, r store.Retention, now time.Time) (store.Purged, error) {
 	p := store.Purged{Rows: map[store.Kind]int64{}}
 	keep := map[store.Kind]time.Duration{store.RealTime: r.RealTime, store.Minute: r.Minute, store.Hour: r.Hour, store.Day: r.Day}
-	kinds := append([]store.Kind(nil), store.Kinds...)
-	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, k := range kinds {
+	var pids []int64
+	rows, err := db.r.QueryContext(ctx, "SELECT id FROM point ORDER BY id")
+	if err != nil {
+		return p, fmt.Errorf("purge: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return p, fmt.Errorf("purge: %w", err)
+		}
+		pids = append(pids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("purge: %w", err)
+	}
+	del := db.d.Q("DELETE FROM measurement WHERE point_id = ? AND kind = ? AND t < ?")
+	for _, pid := range pids {
+		for _, k := range store.Kinds {
 			if keep[k] <= 0 {
 				continue
 			}
-			res, err := tx.ExecContext(ctx, db.d.Q("DELETE FROM measurement WHERE kind = ? AND t < ?"), int16(k), db.d.TimeArg(now.Add(-keep[k]).Unix()))
+			res, err := db.w.ExecContext(ctx, del, pid, int16(k), db.d.TimeArg(now.Add(-keep[k]).Unix()))
 			if err != nil {
-				return fmt.Errorf("purge %s: %w", k, err)
+				return p, fmt.Errorf("purge %s: %w", k, err)
 			}
-			p.Rows[k], _ = res.RowsAffected()
+			n, _ := res.RowsAffected()
+			p.Rows[k] += n
 		}
-		if r.Frames > 0 {
-			res, err := tx.ExecContext(ctx, db.d.Q("DELETE FROM raw_frame WHERE received < ?"), db.d.TimeArg(now.Add(-r.Frames).Unix()))
+	}
+	if r.Frames > 0 {
+		delFrames := db.d.Q("DELETE FROM raw_frame WHERE id IN (SELECT id FROM raw_frame WHERE received < ? ORDER BY id LIMIT " + strconv.Itoa(PurgeChunk) + ")")
+		for {
+			res, err := db.w.ExecContext(ctx, delFrames, db.d.TimeArg(now.Add(-r.Frames).Unix()))
 			if err != nil {
-				return fmt.Errorf("purge frames: %w", err)
+				return p, fmt.Errorf("purge frames: %w", err)
 			}
-			p.Frames, _ = res.RowsAffected()
+			n, _ := res.RowsAffected()
+			p.Frames += n
+			if n < int64(PurgeChunk) {
+				break
+			}
 		}
-		return nil
-	})
-	return p, err
+	}
+	return p, nil
 }
 
 // expected estimates how many values a query returns, to size the result
