@@ -1,22 +1,140 @@
 #!/usr/bin/env bash
-# make demo: what exists so far, on one machine, in a throwaway data directory.
+# make demo: a live Hunan province on this machine in about a minute.
+#
+#   scripts/demo.sh BIN DIR     build first with `make build` (make demo does)
+#
+# Seeds Hunan (cities, the real air stations, departments, targets) in a
+# throwaway data directory, imports the simulator's enterprises, outlets,
+# water sections and devices, creates one demo account per role, starts
+# `ecowatch serve` and `ecowatch simulate` (with faults on, so alarms appear)
+# and prints the URL and the accounts. Ctrl-C stops everything it started.
+#
+# scripts/e2e.sh sources this file with DEMO_LIB=1 to reuse the set-up.
 set -euo pipefail
-bin=$1
-dir=$2
-mkdir -p "$dir"
-echo "== ecowatch demo (data directory: $dir) =="
-"$bin" version
-echo
-samples="$(dirname "$0")/../hj212/testdata/public-samples.txt"
-echo "-- HJ 212: the first public sample frames, decoded (one frame per line, tolerant mode) --"
-grep '^##' "$samples" | head -3 | "$bin" hj212 decode --lines --tolerant
-echo
-echo "-- HJ 212: the 34 public samples, strict (the standard) vs tolerant (known device quirks) --"
-strict_ok=$(grep '^##' "$samples" | "$bin" hj212 decode --lines | grep -c '"ok":true' || true)
-tolerant_ok=$(grep '^##' "$samples" | "$bin" hj212 decode --lines --tolerant | grep -c '"ok":true' || true)
-echo "accepted: strict $strict_ok / 34, tolerant $tolerant_ok / 34 (the rest have wrong CRCs)"
-echo "why strict refused them:"
-grep '^##' "$samples" | "$bin" hj212 decode --lines | grep -o '"error":"[a-z]*"' | sort | uniq -c
-echo
-echo "-- HJ 212: the data answers (9014) the platform owes those frames --"
-grep '^##' "$samples" | "$bin" hj212 reply --lines --tolerant | head -3
+
+# Demo settings; override from the environment.
+: "${DEMO_HTTP_ADDR:=127.0.0.1:8080}"      # where the browser goes
+: "${DEMO_GATEWAY_ADDR:=127.0.0.1:9212}"   # where the simulated devices connect
+: "${DEMO_ENTERPRISES:=300}"               # simulated enterprises across the 14 cities
+: "${DEMO_SPEED:=1}"                       # simulator clock speed (1 = real time)
+: "${DEMO_SEED:=2020}"                     # same seed, same devices and values
+: "${DEMO_PASSWORD:=}"                     # demo accounts' password; random when empty
+
+# demo_roles: username role region enterprise(credit code, "-" none) display name
+demo_roles() {
+  cat <<'ROLES'
+admin admin - - 系统管理员
+province province 430000 - 省厅监管员
+changsha city 430100 - 长沙市生态环境局
+officer enforcement 430100 - 长沙市执法人员
+ROLES
+}
+
+die() { echo "demo: $*" >&2; exit 1; }
+
+# has_command BIN NAME: the binary has that subcommand (other parts of the
+# system land in their own time; say clearly which one is missing).
+has_command() { "$1" help 2>&1 | grep -q "^  $2 "; }
+
+# demo_password: a password the account rules accept (12+ characters, not
+# common), printed once to the operator.
+demo_password() {
+  if [ -n "$DEMO_PASSWORD" ]; then echo "$DEMO_PASSWORD"; return; fi
+  echo "demo-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+}
+
+# demo_setup BIN DIR PASSWORD: seed, import the simulated registry, create
+# the accounts. Writes DIR/enterprise (credit code of the enterprise user's
+# enterprise) and DIR/other-enterprise (one they may not see).
+demo_setup() {
+  local bin=$1 dir=$2 pw=$3
+  mkdir -p "$dir"
+  has_command "$bin" simulate || die "this build has no 'ecowatch simulate' yet (issue 5): cannot create simulated enterprises"
+  has_command "$bin" user || die "this build has no 'ecowatch user' yet (issue 6, API half): cannot create demo accounts"
+  echo "demo: seeding Hunan into $dir"
+  "$bin" seed hunan --data-dir "$dir" >/dev/null
+  echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets, water sections, devices)"
+  "$bin" simulate --print-registry --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" >"$dir/registry.csv"
+  "$bin" registry import --data-dir "$dir" "$dir/registry.csv" >/dev/null
+  # Two enterprises from the imported registry: the enterprise user's own
+  # and another one (the browser tests check the second is refused).
+  "$bin" registry list enterprises --json --data-dir "$dir" >"$dir/enterprises.json"
+  local codes
+  codes=$(grep -o '"CreditCode": *"[^"]*"' "$dir/enterprises.json" | sed 's/.*"\([^"]*\)"$/\1/' | head -2)
+  [ "$(echo "$codes" | wc -l)" -eq 2 ] || die "the import gave fewer than two enterprises"
+  echo "$codes" | sed -n 1p >"$dir/enterprise"
+  echo "$codes" | sed -n 2p >"$dir/other-enterprise"
+  { demo_roles; echo "enterprise enterprise - $(cat "$dir/enterprise") 企业用户"; } |
+    while read -r user role region ent name; do
+      args=(user add --data-dir "$dir" --username "$user" --role "$role" --display-name "$name" --password-stdin)
+      [ "$region" = - ] || args+=(--region "$region")
+      [ "$ent" = - ] || args+=(--enterprise "$ent")
+      echo "$pw" | "$bin" "${args[@]}" >/dev/null || die "could not create account $user"
+    done
+}
+
+# demo_serve BIN DIR HTTP GATEWAY: start the server in the background, wait
+# until it listens, and set SERVE_PID, HTTP_ADDR and GATEWAY_ADDR from its
+# log (port 0 picks free ports).
+demo_serve() {
+  local bin=$1 dir=$2
+  "$bin" serve --data-dir "$dir" --http-addr "$3" --gateway-addr "$4" 2>"$dir/serve.log" &
+  SERVE_PID=$!
+  for _ in $(seq 1 100); do
+    if line=$(grep -m1 '"ecowatch serving"' "$dir/serve.log" 2>/dev/null); then
+      HTTP_ADDR=$(echo "$line" | sed 's/.*"http_addr":"\([^"]*\)".*/\1/')
+      GATEWAY_ADDR=$(echo "$line" | sed 's/.*"gateway_addr":"\([^"]*\)".*/\1/')
+      HTTP_ADDR=${HTTP_ADDR/#\[::\]/127.0.0.1}; GATEWAY_ADDR=${GATEWAY_ADDR/#\[::\]/127.0.0.1}
+      return 0
+    fi
+    kill -0 "$SERVE_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; die "ecowatch serve exited"; }
+    sleep 0.1
+  done
+  die "ecowatch serve did not start within 10 s (log: $dir/serve.log)"
+}
+
+# demo_simulate BIN DIR GATEWAY: the simulated devices, with faults on so
+# alarms, offline devices and flagged values appear. Sets SIM_PID.
+demo_simulate() {
+  local bin=$1 dir=$2
+  "$bin" simulate --addr "$3" --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" \
+    --speed "$DEMO_SPEED" --faults exceedance,offline,flatline,flags 2>"$dir/simulate.log" &
+  SIM_PID=$!
+}
+
+[ "${DEMO_LIB:-}" = 1 ] && return 0
+
+bin=${1:?usage: demo.sh BIN DIR}
+dir=${2:?usage: demo.sh BIN DIR}
+rm -rf "$dir"
+pw=$(demo_password)
+demo_setup "$bin" "$dir" "$pw"
+
+SERVE_PID= SIM_PID=
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "demo: stopping"
+  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+  exit 0
+}
+trap stop INT TERM EXIT
+demo_serve "$bin" "$dir" "$DEMO_HTTP_ADDR" "$DEMO_GATEWAY_ADDR"
+demo_simulate "$bin" "$dir" "$GATEWAY_ADDR"
+
+cat <<MSG
+
+  ecowatch is running: http://$HTTP_ADDR/
+  HJ 212 gateway (devices connect here): $GATEWAY_ADDR
+
+  Demo accounts (password for all: $pw)
+    admin       系统管理员 administrator
+    province    省厅监管   province supervisor
+    changsha    市局       city officer of 长沙 430100
+    officer     执法人员   enforcement officer, 430100
+    enterprise  企业用户   enterprise user of $(cat "$dir/enterprise")
+    (no account: the public sees the province air map)
+
+  Logs: $dir/serve.log, $dir/simulate.log. Ctrl-C stops everything.
+MSG
+wait "$SERVE_PID"

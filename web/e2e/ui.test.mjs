@@ -1,0 +1,148 @@
+// Browser tests of the web UI (issue 6): sign-in, the province map with 14
+// coloured cities, an enterprise chart with simulated data, enterprise
+// scoping, the language switch; screenshots of the main pages are saved in
+// web/e2e/artifacts/. Run by scripts/e2e.sh against a seeded server fed by
+// the simulator; expected values come from that server's own API and from
+// HJ 633-2012 table 2 (the six level colours).
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { api, base, env, open, shot, signIn } from './browser.mjs'
+
+// HJ 633-2012 table 2: the official colours of the six AQI levels.
+const officialColours = ['#00E400', '#FFFF00', '#FF7E00', '#FF0000', '#99004C', '#7E0023'].map((c) => c.toLowerCase())
+
+describe('ecowatch web UI', () => {
+  let b
+  before(async () => {
+    b = await open()
+  })
+  after(async () => {
+    await b?.close()
+  })
+
+  test('a wrong password is refused in plain words', async () => {
+    const { page } = b
+    await page.goto(base() + '/login')
+    await page.fill('input[name=username]', 'province')
+    await page.fill('input[name=password]', 'not-the-password-' + Date.now())
+    await page.click('[data-test=login-submit]')
+    const msg = await page.textContent('[data-test=login-error]')
+    // zh-CN is the default language: the sign-in page says so in Chinese.
+    assert.match(msg, /用户名或密码不正确/)
+    assert.ok(new URL(page.url()).pathname.startsWith('/login'))
+  })
+
+  test('province supervisor signs in and sees 14 cities coloured on the map', async () => {
+    const { page } = b
+    const t0 = Date.now()
+    await signIn(page, 'province')
+    assert.equal(new URL(page.url()).pathname, '/')
+    await page.waitForSelector('[data-test=province-map] canvas')
+    // The city rows beside the map carry the colour each city is painted
+    // with; the map itself is a canvas, so the rows are what we can read.
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=city]').length === 14)
+    // A figure for the report (issue 6: interactive within 2 s), not a
+    // timed assertion: sign-in plus the first paint of map and city table.
+    console.log(`# command centre drawn ${Date.now() - t0} ms after submitting the sign-in form`)
+    // The simulator's air stations need a moment to give every city an
+    // hour; wait for it rather than race it.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=city]')].every((r) => r.getAttribute('data-aqi') !== ''), null, { timeout: 60_000, polling: 2000 }).catch(() => {})
+    const rows = await page.$$eval('[data-test=city]', (rs) => rs.map((r) => ({ aqi: r.getAttribute('data-aqi'), color: (r.getAttribute('data-color') || '').toLowerCase() })))
+    assert.equal(rows.length, 14, 'Hunan has 14 cities (GB/T 2260 4301–4331)')
+    const map = await page.$('[data-test=province-map]')
+    assert.equal(await map.getAttribute('data-cities'), '14')
+    // Each city's colour must be the official colour of its AQI's level.
+    for (const r of rows) {
+      assert.notEqual(r.aqi, '', 'every city has a latest hourly AQI')
+      const aqi = Number(r.aqi)
+      const level = aqi <= 50 ? 0 : aqi <= 100 ? 1 : aqi <= 150 ? 2 : aqi <= 200 ? 3 : aqi <= 300 ? 4 : 5
+      assert.equal(r.color, officialColours[level], `AQI ${aqi} is painted ${r.color}`)
+    }
+    assert.equal(await map.getAttribute('data-colored'), '14')
+    // Those AQI values are the server's, not the page's own.
+    const latest = await api(page, '/air/cities/latest')
+    const fromApi = new Set(latest.items.map((c) => String(c.aqi)))
+    for (const r of rows) assert.ok(fromApi.has(r.aqi), `AQI ${r.aqi} comes from /air/cities/latest`)
+    await page.waitForSelector('[data-test=device-stats]')
+    await shot(page, 'overview')
+  })
+
+  test('an enterprise chart shows simulated data, with the raw frames beside it', async () => {
+    const { page } = b
+    const id = env('ECOWATCH_E2E_ENTERPRISE')
+    await page.goto(base() + '/sources')
+    await page.waitForSelector('[data-test=enterprise-row]')
+    await shot(page, 'sources')
+    await page.goto(base() + '/sources/' + encodeURIComponent(id))
+    await page.waitForSelector('[data-test=enterprise-name]')
+    // The chart says how many values it drew; the simulator sends
+    // real-time data every few seconds, so the last hour is not empty.
+    await page.waitForFunction(() => Number(document.querySelector('[data-test=series-chart]')?.getAttribute('data-points')) > 0, null, { timeout: 45_000, polling: 2000 })
+    const n = Number(await page.getAttribute('[data-test=series-chart]', 'data-points'))
+    assert.ok(n > 0, `chart has ${n} values`)
+    await page.waitForSelector('[data-test=latest] td')
+    await shot(page, 'enterprise')
+    await page.waitForSelector('[data-test=frames] a')
+    await page.click('[data-test=frames] a')
+    const raw = await page.textContent('[data-test=frame-raw]')
+    assert.match(raw, /^##\d{4}/, 'a raw frame starts with ## and the 4-digit length (HJ 212-2017 6.3.1)')
+    const decoded = JSON.parse(await page.textContent('[data-test=frame-decoded]'))
+    assert.ok(decoded && typeof decoded === 'object')
+    await shot(page, 'frame')
+  })
+
+  test('air, devices and administration pages load for the province', async () => {
+    const { page } = b
+    await page.goto(base() + '/air')
+    await page.waitForSelector('[data-test=air-stations] tr:nth-child(2)')
+    await shot(page, 'air')
+    await page.goto(base() + '/devices')
+    await page.waitForSelector('[data-test=devices] tr:nth-child(2)')
+    await shot(page, 'devices')
+    await page.goto(base() + '/admin')
+    await page.waitForSelector('[data-test=import-file]')
+    await shot(page, 'admin')
+    assert.deepEqual(b.errors, [], 'no script errors on any page')
+  })
+
+  test('the language switch turns every label to English and back', async () => {
+    const { page } = b
+    await page.goto(base() + '/')
+    await page.waitForSelector('[data-test=nav]')
+    assert.match(await page.textContent('[data-test=nav]'), /总览/)
+    await page.click('[data-test=lang-switch]')
+    await page.waitForFunction(() => document.documentElement.lang === 'en')
+    const nav = await page.textContent('[data-test=nav]')
+    assert.match(nav, /Overview/)
+    assert.doesNotMatch(nav, /[\u4e00-\u9fff]/, 'no Chinese left in the English navigation')
+    await shot(page, 'overview-en')
+    // The choice survives a reload (kept in localStorage).
+    await page.reload()
+    await page.waitForSelector('[data-test=nav]')
+    assert.match(await page.textContent('[data-test=nav]'), /Overview/)
+    await page.click('[data-test=lang-switch]')
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN')
+    assert.match(await page.textContent('[data-test=nav]'), /总览/)
+  })
+
+  test("an enterprise user sees their own enterprise but not another's", async () => {
+    const { page, context } = b
+    await page.click('[data-test=sign-out]')
+    await page.waitForURL((u) => u.pathname.startsWith('/login'))
+    await context.clearCookies()
+    await signIn(page, 'enterprise')
+    const own = env('ECOWATCH_E2E_ENTERPRISE')
+    const other = env('ECOWATCH_E2E_OTHER_ENTERPRISE')
+    assert.notEqual(own, other)
+    await page.goto(base() + '/sources/' + encodeURIComponent(own))
+    await page.waitForSelector('[data-test=enterprise-name]')
+    await page.goto(base() + '/sources/' + encodeURIComponent(other))
+    const err = await page.waitForSelector('[data-test=error]')
+    assert.match(await err.textContent(), /没有权限|找不到/)
+    assert.equal(await page.$('[data-test=enterprise-name]'), null, "the other enterprise's name is not shown")
+    // The refusal is the server's, not only the page's.
+    const res = await page.request.get(base() + '/api/v1/enterprises/' + encodeURIComponent(other))
+    assert.ok(res.status() === 403 || res.status() === 404, `API answered ${res.status()}`)
+    await shot(page, 'enterprise-forbidden')
+  })
+})
