@@ -240,10 +240,6 @@ func (a *API) wrap(rt Route) http.Handler {
 	})
 }
 
-type ctxKey int
-
-const sessionKey ctxKey = 0
-
 // principal finds who is asking: a Bearer token, else the session cookie,
 // else the public. A token or cookie that is presented but not valid is an
 // error rather than the public, so a client learns its credential failed.
