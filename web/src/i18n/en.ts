@@ -30,7 +30,7 @@ export default {
     live: { connecting: 'Connecting', open: 'Live', closed: 'Disconnected' },
   },
   feed: { device: 'Device {mn}: {state}', alarm: 'Alarm {who}: {msg}', frame: '{who} sent data (CN {cn})' },
-  deviceState: { online: 'online', offline: 'offline', registered: 'registered', waiting: 'waiting', disabled: 'disabled', unknown: 'unknown', 'wrong-password': 'wrong password', 'clock-drift': 'clock drift', dropped: 'too many events, some not shown' },
+  deviceState: { active: 'in service', suspended: 'suspended', unregistered: 'unregistered', online: 'online', offline: 'offline', registered: 'registered', waiting: 'waiting', disabled: 'disabled', unknown: 'unknown', 'wrong-password': 'wrong password', 'clock-drift': 'clock drift', dropped: 'too many events, some not shown' },
   aqi: { level1: 'Excellent', level2: 'Good', level3: 'Lightly polluted', level4: 'Moderately polluted', level5: 'Heavily polluted', level6: 'Severely polluted' },
   air: {
     stationsMap: 'Air stations', citiesLatest: 'Latest hour by city', stations: 'Stations', station: 'Station', code: 'Code',
@@ -49,13 +49,13 @@ export default {
     frames: 'Raw frames',
   },
   category: { water: 'Water', air: 'Air', soil: 'Soil', noise: 'Noise', other: 'Other' },
-  pointType: { gas: 'Gas outlet', water: 'Water outlet', air: 'Air station', section: 'Water section', power: 'Power use' },
+  pointType: { gas_outlet: 'Gas outlet', water_outlet: 'Water outlet', working_condition: 'Treatment working condition', power_use: 'Treatment power use', air_station: 'Air station', water_section: 'Water section', water_station: 'Automatic water station', drinking_source: 'Drinking-water source' },
   kind: { realtime: 'Real-time', minute: 'Minute', hour: 'Hourly', day: 'Daily' },
   frames: {
     title: 'Frame', received: 'Received', verdict: 'Verdict', error: 'Error', raw: 'Raw frame (byte for byte)', decoded: 'Decoded',
     diagnostics: 'Diagnostics', bytes: '{n} bytes',
   },
-  verdict: { accepted: 'accepted', refused: 'refused', tolerated: 'accepted with a quirk', unknown_device: 'unregistered device', duplicate: 'duplicate' },
+  verdict: { ok: 'ok', accepted: 'accepted', rejected: 'rejected', refused: 'refused', tolerated: 'accepted with a quirk', unknown_device: 'unregistered device', unregistered: 'unregistered device', duplicate: 'duplicate' },
   devices: {
     title: 'Device status', all: 'All', none: 'No devices yet.', protocol: 'Protocol', status: 'Status', since: 'Connected since',
     lastFrame: 'Last frame', framesToday: 'Frames today', lastError: 'Last error', commandsOf: 'Platform commands to {mn}',

@@ -30,7 +30,7 @@ export default {
     live: { connecting: '连接中', open: '实时', closed: '已断开' },
   },
   feed: { device: '设备 {mn}：{state}', alarm: '报警 {who}：{msg}', frame: '{who} 上报数据（CN {cn}）' },
-  deviceState: { online: '上线', offline: '离线', registered: '已注册', waiting: '待注册', disabled: '已停用', unknown: '未知', 'wrong-password': '密码错误', 'clock-drift': '时钟偏差', dropped: '事件过多，部分未显示' },
+  deviceState: { active: '在用', suspended: '停用', unregistered: '未注册', online: '上线', offline: '离线', registered: '已注册', waiting: '待注册', disabled: '已停用', unknown: '未知', 'wrong-password': '密码错误', 'clock-drift': '时钟偏差', dropped: '事件过多，部分未显示' },
   aqi: { level1: '优', level2: '良', level3: '轻度污染', level4: '中度污染', level5: '重度污染', level6: '严重污染' },
   air: {
     stationsMap: '空气监测站分布', citiesLatest: '市州最新小时空气质量', stations: '监测站', station: '站点', code: '编码',
@@ -49,13 +49,13 @@ export default {
     frames: '原始报文',
   },
   category: { water: '水', air: '气', soil: '土壤', noise: '噪声', other: '其他' },
-  pointType: { gas: '废气排放口', water: '废水排放口', air: '空气站', section: '水质断面', power: '用电' },
+  pointType: { gas_outlet: '废气排放口', water_outlet: '废水排放口', working_condition: '治污设施工况', power_use: '治污设施用电', air_station: '环境空气监测站', water_section: '地表水断面', water_station: '水质自动站', drinking_source: '饮用水水源地' },
   kind: { realtime: '实时', minute: '分钟', hour: '小时', day: '日' },
   frames: {
     title: '报文', received: '接收时间', verdict: '判定', error: '错误', raw: '原始报文（逐字节）', decoded: '解析结果',
     diagnostics: '诊断', bytes: '{n} 字节',
   },
-  verdict: { accepted: '已接收', refused: '已拒收', tolerated: '容错接收', unknown_device: '未注册设备', duplicate: '重复' },
+  verdict: { ok: '正常', accepted: '已接收', rejected: '已拒收', refused: '已拒收', tolerated: '容错接收', unknown_device: '未注册设备', unregistered: '未注册设备', duplicate: '重复' },
   devices: {
     title: '数采仪在线状态', all: '全部', none: '尚无设备。', protocol: '协议', status: '状态', since: '上线时间',
     lastFrame: '最后报文', framesToday: '今日报文', lastError: '最近错误', commandsOf: '{mn} 的反控命令',

@@ -19,6 +19,8 @@ export function errorText(e: ApiError, locale: string, t: T): string {
     case 'csrf':
       return t('errors.csrf')
   }
-  const server = locale === 'en' ? e.message : e.messageZh || e.message
+  let server = locale === 'en' ? e.message : e.messageZh || e.message
+  // For invalid input the field reasons say what to change.
+  if (e.fields.length) server += '（' + e.fields.map((f) => `${f.field}: ${f.reason}`).join('; ') + '）'
   return t('errors.generic', { msg: server })
 }
