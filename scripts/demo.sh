@@ -66,9 +66,10 @@ demo_setup() {
   echo "$codes" | sed -n 2p >"$dir/other-enterprise"
   { demo_roles; echo "enterprise enterprise - $(cat "$dir/enterprise") 企业用户"; } |
     while read -r user role region ent name; do
-      args=(user add --data-dir "$dir" --username "$user" --role "$role" --display-name "$name" --password-stdin)
+      args=(user add "$user" --data-dir "$dir" --role "$role" --display-name "$name")
       [ "$region" = - ] || args+=(--region "$region")
       [ "$ent" = - ] || args+=(--enterprise "$ent")
+      # The password goes in on standard input, never on a command line.
       echo "$pw" | "$bin" "${args[@]}" >/dev/null || die "could not create account $user"
     done
 }
