@@ -45,6 +45,8 @@ type Gateway interface {
 	Register(ctx context.Context, d gateway.Device) (int, error)
 	Send(ctx context.Context, mn, cn string, params []gateway.Param) (gateway.Command, error)
 	Commands(mn string) []gateway.Command
+	// WaitCommand waits until a command reaches a final state or ctx ends.
+	WaitCommand(ctx context.Context, id string) (gateway.Command, error)
 }
 
 // Config is what the API serves from. Store and Accounts are required;

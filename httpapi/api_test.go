@@ -58,6 +58,9 @@ func (g *fakeGateway) Send(_ context.Context, mn, cn string, _ []gateway.Param) 
 	return gateway.Command{ID: mn + "/1", MN: mn, CN: cn, QN: "1", State: gateway.CommandSent}, nil
 }
 func (g *fakeGateway) Commands(mn string) []gateway.Command { return nil }
+func (g *fakeGateway) WaitCommand(ctx context.Context, id string) (gateway.Command, error) {
+	return gateway.Command{ID: id, State: gateway.CommandExecuted}, nil
+}
 
 type fixture struct {
 	api   *API

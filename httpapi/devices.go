@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -245,6 +246,9 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	}
 	// A city officer registers devices only at points of their city.
 	if _, _, err := a.point(r.Context(), p, req.Point); err != nil {
+		if e := asError(err); e.Code == CodeNotFound {
+			return &Error{Code: CodeInvalid, Message: e.Message, Fields: []FieldError{{"point", "no such point"}}}
+		}
 		return err
 	}
 	s, err := a.snap(r.Context())
@@ -282,11 +286,23 @@ type CommandView struct {
 	QnRtn      int               `json:"qn_rtn"`
 	ExeRtn     int               `json:"exe_rtn"`
 	Reason     string            `json:"reason"`
+	Attempts   int               `json:"attempts"`
+	History    []TransitionView  `json:"history"`
+}
+
+// TransitionView is one state change of a command.
+type TransitionView struct {
+	At     time.Time `json:"at"`
+	State  string    `json:"state"`
+	Detail string    `json:"detail"`
 }
 
 func viewCommand(c gateway.Command) CommandView {
 	v := CommandView{ID: c.ID, QN: c.QN, CN: c.CN, Params: map[string]string{}, Origin: c.Origin, State: string(c.State),
-		QnRtn: c.QnRtn, ExeRtn: c.ExeRtn, Reason: c.Reason}
+		QnRtn: c.QnRtn, ExeRtn: c.ExeRtn, Reason: c.Reason, Attempts: c.Attempts, History: []TransitionView{}}
+	for _, t := range c.History {
+		v.History = append(v.History, TransitionView{At: t.At.In(store.CST), State: string(t.State), Detail: t.Detail})
+	}
 	for _, p := range c.Params {
 		v.Params[p.Name] = p.Value
 	}
@@ -354,6 +370,14 @@ func (a *API) sendCommand(w http.ResponseWriter, r *http.Request, p auth.Princip
 	for i, k := range names {
 		params[i] = gateway.Param{Name: k, Value: req.Params[k]}
 	}
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 2*time.Minute {
+			return &Error{Code: CodeInvalid, Message: "wait: want a duration up to 2m", Fields: []FieldError{{"wait", "a duration up to 2m"}}}
+		}
+		wait = d
+	}
 	c, err := a.cfg.Gateway.Send(r.Context(), mn, req.CN, params)
 	if err != nil {
 		if errors.Is(err, gateway.ErrOffline) {
@@ -364,6 +388,17 @@ func (a *API) sendCommand(w http.ResponseWriter, r *http.Request, p auth.Princip
 	b, _ := json.Marshal(req.Params)
 	if err := a.record(r.Context(), r, p.Username, "device.command", "device:"+mn, "cn="+req.CN+" params="+string(b)); err != nil {
 		return err
+	}
+	if wait > 0 {
+		// ?wait follows the command until the device answers or the wait
+		// ends, for clients that want the outcome in one call (the CLI).
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		if done, err := a.cfg.Gateway.WaitCommand(ctx, c.ID); err == nil || errors.Is(err, context.DeadlineExceeded) {
+			if done.ID != "" {
+				c = done
+			}
+		}
+		cancel()
 	}
 	writeJSON(w, http.StatusAccepted, viewCommand(c))
 	return nil

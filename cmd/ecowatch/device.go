@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ecowatch/gateway"
+	"ecowatch/httpapi"
 )
 
 // deviceCommand talks to a running `ecowatch serve` over its HTTP API: the
@@ -27,7 +28,11 @@ func deviceCommand() command {
 	}
 }
 
-const deviceUsage = `usage: ecowatch device [--server URL] <action> [args]
+const deviceUsage = `usage: ecowatch device [--server URL] [--token T] <action> [args]
+
+The server's /api/v1 is called with an API token (--token or ECOWATCH_TOKEN)
+whose scopes allow the action: devices:read, and devices:write to register
+and send commands.
 
 actions:
   list                          registered devices
@@ -67,6 +72,7 @@ func runDevice(ctx context.Context, e env, args []string) error {
 	password := fs.String("password", "", "register: the device's access password (PW)")
 	quirks := fs.String("quirks", "", "register: tolerated decoding quirks, e.g. lowercase-crc|terminator")
 	protocol := fs.String("protocol", "HJ212-2017", "register: HJ212-2017 or HJ212-2005")
+	token := fs.String("token", "", "API token of the server (also "+envName("token")+")")
 	wait := fs.Duration("wait", 30*time.Second, "command: how long to follow the command before returning")
 	if err := parseSettings(fs, nil, e.Getenv); err != nil {
 		return errUsage
@@ -82,7 +88,11 @@ func runDevice(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	c := apiClient{base: strings.TrimRight(*server, "/"), http: &http.Client{Timeout: *wait + 30*time.Second}}
+	if *token == "" {
+		fmt.Fprintln(e.Stderr, "ecowatch device: an API token is required: --token or "+envName("token")+" (make one with 'ecowatch user token NAME --scopes devices:read,devices:write')")
+		return errUsage
+	}
+	c := apiClient{base: strings.TrimRight(*server, "/"), token: *token, http: &http.Client{Timeout: *wait + 30*time.Second}}
 	need := func(n int) error {
 		if len(pos) < n {
 			fmt.Fprintf(e.Stderr, "ecowatch device %s: missing arguments\n\n", pos[0])
@@ -95,17 +105,17 @@ func runDevice(ctx context.Context, e env, args []string) error {
 	defer out.Flush()
 	switch pos[0] {
 	case "list":
-		var ds []gateway.DeviceView
-		if err := c.do(ctx, "GET", "/api/devices", nil, &ds); err != nil {
+		ds, err := listAll[httpapi.DeviceView](ctx, c, "/devices")
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(out, "MN\tPOINT\tPROTOCOL\tQUIRKS\tSUSPENDED")
+		fmt.Fprintln(out, "MN\tPOINT\tENTERPRISE\tPROTOCOL\tQUIRKS\tSTATE")
 		for _, d := range ds {
-			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%v\n", d.MN, d.Point, d.Protocol, d.Quirks, d.Suspended)
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\n", d.MN, d.Point, d.EnterpriseID, d.Protocol, strings.Join(d.Quirks, "|"), d.State)
 		}
 	case "waiting":
-		var ws []gateway.Waiting
-		if err := c.do(ctx, "GET", "/api/gateway/waiting", nil, &ws); err != nil {
+		ws, err := listAll[httpapi.WaitingView](ctx, c, "/devices/waiting")
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(out, "MN\tFIRST SEEN\tLAST SEEN\tFRAMES\tREMOTE")
@@ -113,14 +123,14 @@ func runDevice(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(out, "%s\t%s\t%s\t%d\t%s\n", w.MN, w.FirstSeen.Format(time.RFC3339), w.LastSeen.Format(time.RFC3339), w.Frames, w.Remote)
 		}
 	case "presence":
-		var ps []gateway.Presence
-		if err := c.do(ctx, "GET", "/api/gateway/presence", nil, &ps); err != nil {
+		ds, err := listAll[httpapi.DeviceView](ctx, c, "/devices")
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(out, "MN\tONLINE\tREMOTE\tCONNECTED SINCE\tLAST FRAME\tFRAMES TODAY\tLAST ERROR")
-		for _, p := range ps {
-			fmt.Fprintf(out, "%s\t%v\t%s\t%s\t%s\t%d\t%s\n", p.MN, p.Online, p.Remote, fmtTime(p.ConnectedSince),
-				fmtTime(p.LastFrame), p.FramesToday, p.LastError)
+		fmt.Fprintln(out, "MN\tONLINE\tCONNECTED SINCE\tLAST FRAME\tFRAMES TODAY\tLAST ERROR")
+		for _, d := range ds {
+			fmt.Fprintf(out, "%s\t%v\t%s\t%s\t%d\t%s\n", d.MN, d.Online, fmtTimePtr(d.ConnectedSince),
+				fmtTimePtr(d.LastFrame), d.FramesToday, d.LastError)
 		}
 	case "register":
 		if err := need(2); err != nil {
@@ -130,12 +140,12 @@ func runDevice(ctx context.Context, e env, args []string) error {
 			fmt.Fprintln(e.Stderr, "ecowatch device register: --point is required")
 			return errUsage
 		}
-		req := gateway.DeviceRequest{MN: pos[1], Password: *password, Point: *point, Quirks: *quirks, Protocol: *protocol}
+		req := map[string]string{"password": *password, "point": *point, "quirks": *quirks, "protocol": *protocol}
 		var res struct {
 			MN       string `json:"mn"`
 			Replayed int    `json:"replayed"`
 		}
-		if err := c.do(ctx, "POST", "/api/devices", req, &res); err != nil {
+		if err := c.do(ctx, "POST", "/devices/"+url.PathEscape(pos[1])+"/register", req, &res); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "registered %s at point %s; %d archived frames replayed into measurements\n", res.MN, *point, res.Replayed)
@@ -143,34 +153,34 @@ func runDevice(ctx context.Context, e env, args []string) error {
 		if err := need(3); err != nil {
 			return err
 		}
-		req := gateway.CommandRequest{CN: pos[2]}
+		params := map[string]string{}
 		for _, kv := range pos[3:] {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
 				fmt.Fprintf(e.Stderr, "ecowatch device command: %q is not key=value\n", kv)
 				return errUsage
 			}
-			req.Params = append(req.Params, gateway.Param{Name: k, Value: v})
+			params[k] = v
 		}
-		var cmd gateway.Command
-		path := "/api/devices/" + url.PathEscape(pos[1]) + "/commands?wait=" + url.QueryEscape(wait.String())
-		if err := c.do(ctx, "POST", path, req, &cmd); err != nil {
+		var cmd httpapi.CommandView
+		path := "/devices/" + url.PathEscape(pos[1]) + "/commands?wait=" + url.QueryEscape(wait.String())
+		if err := c.do(ctx, "POST", path, map[string]any{"cn": pos[2], "params": params}, &cmd); err != nil {
 			return err
 		}
-		printCommand(out, cmd)
-		if !cmd.State.Final() {
-			fmt.Fprintf(out, "(still %s after %s; see 'ecowatch device history %s')\n", cmd.State, *wait, cmd.MN)
+		printCommand(out, pos[1], cmd)
+		if !gateway.CommandState(cmd.State).Final() {
+			fmt.Fprintf(out, "(still %s after %s; see 'ecowatch device history %s')\n", cmd.State, *wait, pos[1])
 		}
 	case "history":
 		if err := need(2); err != nil {
 			return err
 		}
-		var cmds []gateway.Command
-		if err := c.do(ctx, "GET", "/api/devices/"+url.PathEscape(pos[1])+"/commands", nil, &cmds); err != nil {
+		cmds, err := listAll[httpapi.CommandView](ctx, c, "/devices/"+url.PathEscape(pos[1])+"/commands")
+		if err != nil {
 			return err
 		}
 		for _, cmd := range cmds {
-			printCommand(out, cmd)
+			printCommand(out, pos[1], cmd)
 		}
 	default:
 		fmt.Fprintf(e.Stderr, "ecowatch device: unknown action %q\n\n", pos[0])
@@ -180,8 +190,8 @@ func runDevice(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-func printCommand(w io.Writer, c gateway.Command) {
-	fmt.Fprintf(w, "%s CN=%s QN=%s origin=%s state=%s attempts=%d uploads=%d", c.MN, c.CN, c.QN, c.Origin, c.State, c.Attempts, c.Uploads)
+func printCommand(w io.Writer, mn string, c httpapi.CommandView) {
+	fmt.Fprintf(w, "%s CN=%s QN=%s origin=%s state=%s attempts=%d", mn, c.CN, c.QN, c.Origin, c.State, c.Attempts)
 	if c.Reason != "" {
 		fmt.Fprintf(w, " reason=%q", c.Reason)
 	}
@@ -191,16 +201,37 @@ func printCommand(w io.Writer, c gateway.Command) {
 	}
 }
 
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
+func fmtTimePtr(t *time.Time) string {
+	if t == nil || t.IsZero() {
 		return "-"
 	}
 	return t.Format(time.RFC3339)
 }
 
+// listAll reads every page of a list of the API.
+func listAll[T any](ctx context.Context, c apiClient, path string) ([]T, error) {
+	var all []T
+	for {
+		var page httpapi.ListView[T]
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		if err := c.do(ctx, "GET", fmt.Sprintf("%s%slimit=500&offset=%d", path, sep, len(all)), nil, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if len(page.Items) == 0 || len(all) >= page.Total {
+			return all, nil
+		}
+	}
+}
+
+// apiClient calls /api/v1 of a running server with an API token.
 type apiClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
 // do sends a JSON request and decodes the JSON answer; an error status
@@ -214,11 +245,14 @@ func (c apiClient) do(ctx context.Context, method, path string, body, out any) e
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+httpapi.Prefix+path, rd)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("is 'ecowatch serve' running at %s? %w", c.base, err)
@@ -230,10 +264,10 @@ func (c apiClient) do(ctx context.Context, method, path string, body, out any) e
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error string `json:"error"`
+			Error httpapi.Error `json:"error"`
 		}
-		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s %s: %s", resp.Status, path, e.Error)
+		if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
+			return fmt.Errorf("%s %s: %s: %s", resp.Status, path, e.Error.Code, e.Error.Message)
 		}
 		return fmt.Errorf("%s %s", resp.Status, path)
 	}

@@ -48,6 +48,7 @@ func commands() []command {
 		backupCommand(),
 		serveCommand(),
 		deviceCommand(),
+		userCommand(),
 		versionCommand(),
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"ecowatch/bus/jetstream"
 	"ecowatch/gateway"
 	"ecowatch/hj212"
+	"ecowatch/httpapi"
 	"ecowatch/ingest"
 	"ecowatch/registry"
 	"ecowatch/store"
@@ -56,6 +57,8 @@ type serveSettings struct {
 
 	Retention      string
 	RetentionEvery time.Duration
+
+	TrustProxy bool
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -81,6 +84,7 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.Retention, "retention", "realtime=1y,minute=3y,hour=10y,day=10y,frames=10y",
 		"how long data is kept, by kind (store.ParseRetention syntax), or off")
 	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
+	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 }
 
@@ -94,6 +98,7 @@ type Main struct {
 	Store       store.Store
 	Bus         bus.Bus
 	Gateway     *gateway.Server
+	API         *httpapi.API
 	Metrics     *metrics.Set
 	GatewayAddr string // the address actually listened on
 	HTTPAddr    string
@@ -200,10 +205,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Metrics.WritePrometheus(w)
 		metrics.WriteProcessMetrics(w)
 	})
-	api := m.Gateway.Handler()
-	mux.Handle("/api/gateway/", api)
-	mux.Handle("/api/devices", api)
-	mux.Handle("/api/devices/", api)
+	// Every route of the API checks who is asking (issue 6); the gateway's
+	// own unauthenticated handler (gateway.Server.Handler) is not mounted:
+	// its capabilities are behind /api/v1/devices.
+	accounts, ok := m.Store.(store.Accounts)
+	if !ok {
+		return fmt.Errorf("store %T keeps no accounts", m.Store)
+	}
+	m.API, err = httpapi.New(httpapi.Config{Store: m.Store, Accounts: accounts, Gateway: m.Gateway, Bus: m.Bus,
+		Logger: log, TrustProxy: m.Settings.TrustProxy})
+	if err != nil {
+		return err
+	}
+	mux.Handle(httpapi.Prefix+"/", m.API)
 	mux.Handle("/", web.Handler())
 	m.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 

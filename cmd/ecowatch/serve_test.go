@@ -100,13 +100,50 @@ func TestServeEndToEnd(t *testing.T) {
 	if f := readFrame(); f.CN != "9014" || f.QN != "20200101010000001" {
 		t.Fatalf("reply %+v", f)
 	}
-	out, code := serveCLI(t, "device", "--server", server, "waiting")
+	// The first administrator and a token for the device CLI, made in the
+	// store of the running server.
+	dir := m.Settings.DataDir
+	out, code := serveCLI(t, "user", "add", "admin", "--role", "admin", "--generate-password", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "password for admin: ") {
+		t.Fatalf("user add (%d):\n%s", code, out)
+	}
+	password := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "password for admin: ", 2)[1], "\n", 2)[0])
+	out, code = serveCLI(t, "user", "token", "admin", "--scopes", "devices:read,devices:write", "--data-dir", dir)
+	token := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(token, "ew_") {
+		t.Fatalf("user token (%d):\n%s", code, out)
+	}
+	if out, code := serveCLI(t, "device", "--server", server, "waiting"); code != 2 || !strings.Contains(out, "token is required") {
+		t.Fatalf("device without a token (%d):\n%s", code, out)
+	}
+	if out, code := serveCLI(t, "device", "--server", server, "--token", "ew_wrong", "waiting"); code != 1 || !strings.Contains(out, "401") {
+		t.Fatalf("device with a wrong token (%d):\n%s", code, out)
+	}
+	// The gateway's old unauthenticated API is gone.
+	if resp, err := http.Get(server + "/api/gateway/waiting"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), mn) {
+			t.Fatalf("/api/gateway/waiting still answers without credentials: %s", b)
+		}
+	}
+	// A browser signs in with the password.
+	resp, err := http.Post(server+"/api/v1/session", "application/json", strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) == 0 || !resp.Cookies()[0].HttpOnly {
+		t.Fatalf("sign in: %s %v", resp.Status, resp.Cookies())
+	}
+
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "--token", token, "waiting")
 	if code != 0 || !strings.Contains(out, mn) {
 		t.Fatalf("device waiting (%d):\n%s", code, out)
 	}
 
 	// Registering replays the archived frame into a measurement.
-	out, code = serveCLI(t, "device", "--server", server, "register", mn, "--point", "P1", "--password", "pw1")
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "register", mn, "--point", "P1", "--password", "pw1")
 	if code != 0 || !strings.Contains(out, "1 archived frames replayed") {
 		t.Fatalf("device register (%d):\n%s", code, out)
 	}
@@ -163,33 +200,33 @@ func TestServeEndToEnd(t *testing.T) {
 			c.Write(b)
 		}
 	}()
-	out, code = serveCLI(t, "device", "--server", server, "command", mn, "1062", "RtdInterval=30", "--wait", "10s")
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "command", mn, "1062", "RtdInterval=30", "--wait", "10s")
 	if code != 0 || !strings.Contains(out, "state=executed") {
 		t.Fatalf("device command (%d):\n%s", code, out)
 	}
-	out, code = serveCLI(t, "device", "--server", server, "history", mn)
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "history", mn)
 	if code != 0 || !strings.Contains(out, "CN=1062") || !strings.Contains(out, "accepted") || !strings.Contains(out, "executed") {
 		t.Fatalf("device history (%d):\n%s", code, out)
 	}
-	out, code = serveCLI(t, "device", "--server", server, "command", mn)
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "command", mn)
 	if code != 2 || !strings.Contains(out, "missing arguments") {
 		t.Fatalf("device command without a CN (%d):\n%s", code, out)
 	}
-	out, code = serveCLI(t, "device", "--server", server, "presence")
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "presence")
 	if code != 0 || !strings.Contains(out, mn) || !strings.Contains(out, "true") {
 		t.Fatalf("device presence (%d):\n%s", code, out)
 	}
-	out, code = serveCLI(t, "device", "--server", server, "list")
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "list")
 	if code != 0 || !strings.Contains(out, mn) || !strings.Contains(out, "P1") {
 		t.Fatalf("device list (%d):\n%s", code, out)
 	}
 	// An unknown point is the operator's mistake: 400 with the reason.
-	out, code = serveCLI(t, "device", "--server", server, "register", "X1", "--point", "NOPE")
-	if code != 1 || !strings.Contains(out, "400") {
+	out, code = serveCLI(t, "device", "--server", server, "--token", token, "register", "X1", "--point", "NOPE")
+	if code != 1 || !strings.Contains(out, "422") {
 		t.Fatalf("register at an unknown point (%d):\n%s", code, out)
 	}
 
-	resp, err := http.Get(server + "/metrics")
+	resp, err = http.Get(server + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
