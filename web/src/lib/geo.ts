@@ -1,6 +1,6 @@
 // The province outline comes from the server (the seeded regions' GeoJSON),
 // so the UI never ships a second copy of the map; it is fetched once.
-import * as echarts from 'echarts'
+import { echarts } from './echarts'
 import { api } from './api'
 
 export interface Outline {
