@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"ecowatch/gateway"
+	"ecowatch/hj212"
 	"ecowatch/store"
 	"ecowatch/store/storetest"
 )
@@ -178,6 +180,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
+	frameEvery = 50 * time.Millisecond
 	f := newFixture(t)
 	req, _ := http.NewRequest("GET", f.srv.URL+Prefix+"/events", nil)
 	req.AddCookie(f.creds["city"].cookie)
@@ -213,5 +216,39 @@ func TestEvents(t *testing.T) {
 	}
 	if got[0] != "event: device" || !strings.Contains(got[1], `"mn":"`+storetest.MN+`"`) || !strings.Contains(got[1], `"type":"online"`) {
 		t.Errorf("events %q", got)
+	}
+	// Real-time data frames of both cities: the officer gets the latest
+	// values of their device only (SO2 12.5 from the second frame).
+	for i, mn := range []string{storetest.MN, otherMN, storetest.MN} {
+		seg := fmt.Sprintf("QN=2020010100000000%d;ST=22;CN=2011;PW=123456;MN=%s;Flag=5;CP=&&DataTime=20200101000000;a21026-Rtd=%d.5,a21026-Flag=N&&", i, mn, 11+i/2)
+		raw := []byte(fmt.Sprintf("##%04d%s%04X\r\n", len(seg), seg, hj212.CRC16([]byte(seg))))
+		point := storetest.Outlet
+		if mn == otherMN {
+			point = otherOutlet
+		}
+		m := gateway.Message{Received: time.Now(), MN: mn, CN: "2011", Point: point, Verdict: "ok", Raw: raw}
+		if err := f.bus.Publish(ctx, gateway.FrameSubject("2011", mn), m.AppendBinary(nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		if !strings.HasPrefix(line, "data:") || !strings.Contains(line, `"type":"frame"`) {
+			continue
+		}
+		if strings.Contains(line, otherMN) {
+			t.Fatalf("a 株洲 frame reached the 长沙 officer: %s", line)
+		}
+		// A flush between the two 长沙 frames may send 11.5 first; the
+		// stream must end up at the latest, 12.5.
+		if strings.Contains(line, `"values":{"a21026":12.5}`) {
+			break
+		}
+		if !strings.Contains(line, `"values":{"a21026":11.5}`) {
+			t.Fatalf("frame event %s, want SO2 11.5 then 12.5", line)
+		}
 	}
 }
