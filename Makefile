@@ -5,7 +5,7 @@ FUZZTIME      ?= 50000x
 BIN           := bin/ecowatch
 DEMO_DIR      ?= $(CURDIR)/.demo
 
-.PHONY: all build ui demo test vet staticcheck fmt-check gotest fuzz clean
+.PHONY: all build ui demo e2e test vet staticcheck fmt-check gotest fuzz clean
 
 all: build
 
@@ -22,10 +22,17 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.package-lock.json $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null)
 	cd web && npm run build
 
+# A live province on this machine: seeded Hunan, simulated enterprises and
+# devices, demo accounts; prints the URL and the accounts; Ctrl-C stops it.
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO_DIR)
 
-test: fmt-check vet staticcheck gotest fuzz
+# Browser tests: headless Debian Chromium (/usr/bin/chromium) driven by
+# playwright-core against a seeded server fed by the simulator.
+e2e:
+	./scripts/e2e.sh
+
+test: fmt-check vet staticcheck gotest fuzz e2e
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

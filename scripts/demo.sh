@@ -19,6 +19,13 @@ set -euo pipefail
 : "${DEMO_SPEED:=1}"                       # simulator clock speed (1 = real time)
 : "${DEMO_SEED:=2020}"                     # same seed, same devices and values
 : "${DEMO_PASSWORD:=}"                     # demo accounts' password; random when empty
+: "${DEMO_FEEDER:=}"                       # "node": use web/e2e/feeder.mjs even when `ecowatch simulate` exists
+
+feeder="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web/e2e/feeder.mjs"
+
+# use_simulate: the devices come from `ecowatch simulate` (issue 5) when the
+# binary has it; otherwise from the small Node feeder the browser tests use.
+use_simulate() { [ "$DEMO_FEEDER" != node ] && has_command "$1" simulate; }
 
 # demo_roles: username role region enterprise(credit code, "-" none) display name
 demo_roles() {
@@ -49,13 +56,19 @@ demo_password() {
 demo_setup() {
   local bin=$1 dir=$2 pw=$3
   mkdir -p "$dir"
-  has_command "$bin" simulate || die "this build has no 'ecowatch simulate' yet (issue 5): cannot create simulated enterprises"
-  has_command "$bin" user || die "this build has no 'ecowatch user' yet (issue 6, API half): cannot create demo accounts"
+  has_command "$bin" user || die "this build has no 'ecowatch user': cannot create demo accounts"
   echo "demo: seeding Hunan into $dir"
   "$bin" seed hunan --data-dir "$dir" >/dev/null
-  echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets, water sections, devices)"
-  "$bin" simulate --print-registry --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" >"$dir/registry.csv"
-  "$bin" registry import --data-dir "$dir" "$dir/registry.csv" >/dev/null
+  echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets and devices)"
+  if use_simulate "$bin"; then
+    "$bin" simulate --print-registry --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" >"$dir/registry.csv"
+    "$bin" registry import --data-dir "$dir" "$dir/registry.csv" >/dev/null
+  else
+    echo "demo: devices from web/e2e/feeder.mjs (ecowatch simulate not used)"
+    "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
+    node "$feeder" registry "$dir" "$DEMO_ENTERPRISES" "$DEMO_SEED" "$dir/points.json"
+    "$bin" registry import --data-dir "$dir" "$dir"/registry-*.csv >/dev/null
+  fi
   # Two enterprises from the imported registry: the enterprise user's own
   # and another one (the browser tests check the second is refused).
   "$bin" registry list enterprises --json --data-dir "$dir" >"$dir/enterprises.json"
@@ -98,8 +111,12 @@ demo_serve() {
 # alarms, offline devices and flagged values appear. Sets SIM_PID.
 demo_simulate() {
   local bin=$1 dir=$2
-  "$bin" simulate --addr "$3" --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" \
-    --speed "$DEMO_SPEED" --faults exceedance,offline,flatline,flags 2>"$dir/simulate.log" &
+  if use_simulate "$bin"; then
+    "$bin" simulate --addr "$3" --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" \
+      --speed "$DEMO_SPEED" --faults exceedance,offline,flatline,flags 2>"$dir/simulate.log" &
+  else
+    node "$feeder" run "$3" "$dir" "$DEMO_SPEED" 2>"$dir/simulate.log" &
+  fi
   SIM_PID=$!
 }
 
