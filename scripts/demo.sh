@@ -41,7 +41,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 # has_command BIN NAME: the binary has that subcommand (other parts of the
 # system land in their own time; say clearly which one is missing).
-has_command() { "$1" help 2>&1 | grep -q "^  $2 "; }
+has_command() { "$1" help 2>&1 | grep "^  $2 " >/dev/null; }
 
 # demo_password: a password the account rules accept (12+ characters, not
 # common), printed once to the operator.
@@ -73,7 +73,7 @@ demo_setup() {
   # and another one (the browser tests check the second is refused).
   "$bin" registry list enterprises --json --data-dir "$dir" >"$dir/enterprises.json"
   local codes
-  codes=$(grep -o '"CreditCode": *"[^"]*"' "$dir/enterprises.json" | sed 's/.*"\([^"]*\)"$/\1/' | head -2)
+  codes=$(grep -o '"CreditCode": *"[^"]*"' "$dir/enterprises.json" | sed 's/.*"\([^"]*\)"$/\1/' | sed -n 1,2p)
   [ "$(echo "$codes" | wc -l)" -eq 2 ] || die "the import gave fewer than two enterprises"
   echo "$codes" | sed -n 1p >"$dir/enterprise"
   echo "$codes" | sed -n 2p >"$dir/other-enterprise"
