@@ -252,3 +252,37 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestOutline: the province's outline lists its cities (storetest.Seed's
+// 长沙 and the fixture's 株洲) with adcode and name, plain or gzipped,
+// and answers 304 to its own ETag.
+func TestOutline(t *testing.T) {
+	f := newFixture(t)
+	res, body := f.do(t, cred{}, "GET", "/regions/"+storetest.Province+"/outline", "")
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Properties struct {
+				Adcode string `json:"adcode"`
+				Name   string `json:"name"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(body), &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) != 2 ||
+		fc.Features[0].Properties.Adcode != storetest.City || fc.Features[1].Properties.Name != "株洲市" {
+		t.Fatalf("outline: %v %.300s", err, body)
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+Prefix+"/regions/"+storetest.Province+"/outline", nil)
+	req.Header.Set("If-None-Match", res.Header.Get("ETag"))
+	res2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2.Body.Close()
+	if res2.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d, want 304", res2.StatusCode)
+	}
+	if res, _ := f.do(t, cred{}, "GET", "/regions/999999/outline", ""); res.StatusCode != 404 {
+		t.Errorf("unknown region: %d", res.StatusCode)
+	}
+}
