@@ -184,13 +184,45 @@ func viewResult(r aqi.Result) (*int, aqi.Level) {
 	return &v, r.Level
 }
 
+// air returns the latest AQI of cities and stations, refreshed in the
+// background when stale (as snap does); only the first call waits.
 func (a *API) air(ctx context.Context) (*airResult, error) {
 	a.airMu.Lock()
-	defer a.airMu.Unlock()
+	cur := a.airV
 	now := a.now()
-	if a.airV != nil && now.Sub(a.airV.at) < airTTL && !now.Before(a.airV.at) {
-		return a.airV, nil
+	if cur != nil && (now.Sub(cur.at) < airTTL && !now.Before(cur.at) || a.airBusy) {
+		a.airMu.Unlock()
+		return cur, nil
 	}
+	if cur != nil {
+		a.airBusy = true
+		a.airMu.Unlock()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			fresh, err := a.readAir(ctx)
+			a.airMu.Lock()
+			defer a.airMu.Unlock()
+			a.airBusy = false
+			if err != nil {
+				a.log.Warn("air quality refresh failed; serving the previous one", "err", err)
+				return
+			}
+			a.airV = fresh
+		}()
+		return cur, nil
+	}
+	defer a.airMu.Unlock()
+	fresh, err := a.readAir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.airV = fresh
+	return fresh, nil
+}
+
+func (a *API) readAir(ctx context.Context) (*airResult, error) {
+	now := a.now()
 	s, err := a.snap(ctx)
 	if err != nil {
 		return nil, err
@@ -247,7 +279,6 @@ func (a *API) air(ctx context.Context) (*airResult, error) {
 		res.cities = append(res.cities, cv)
 	}
 	sort.Slice(res.cities, func(i, j int) bool { return res.cities[i].Region < res.cities[j].Region })
-	a.airV = res
 	return res, nil
 }
 

@@ -111,12 +111,16 @@ type API struct {
 	// sign-in takes as long either way.
 	dummyHash string
 
-	snapMu sync.Mutex
-	snapV  *snapshot
+	snapMu   sync.Mutex
+	snapV    *snapshot
+	snapBusy bool
 
-	airMu    sync.Mutex
-	airV     *airResult
-	outlines sync.Map // region code → []byte FeatureCollection
+	airMu   sync.Mutex
+	airV    *airResult
+	airBusy bool
+
+	outlineMu sync.Mutex
+	outlines  sync.Map // region code → *outlineDoc
 }
 
 var (

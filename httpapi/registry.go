@@ -38,15 +38,51 @@ type snapshot struct {
 
 const snapshotTTL = 5 * time.Second
 
+// snap returns the registry snapshot. A stale one is still answered
+// while one goroutine reads a new one (stale-while-revalidate): under
+// heavy ingest a rebuild takes long enough that making every request wait
+// for it showed as the API's p99. Only the first call, or the first after
+// invalidate, waits.
 func (a *API) snap(ctx context.Context) (*snapshot, error) {
 	a.snapMu.Lock()
-	defer a.snapMu.Unlock()
+	s := a.snapV
 	now := a.now()
-	if a.snapV != nil && now.Sub(a.snapV.at) < snapshotTTL && !now.Before(a.snapV.at) {
-		return a.snapV, nil
+	if s != nil && (now.Sub(s.at) < snapshotTTL && !now.Before(s.at) || a.snapBusy) {
+		a.snapMu.Unlock()
+		return s, nil
 	}
+	if s != nil {
+		a.snapBusy = true
+		a.snapMu.Unlock()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			fresh, err := a.readSnapshot(ctx)
+			a.snapMu.Lock()
+			defer a.snapMu.Unlock()
+			a.snapBusy = false
+			if err != nil {
+				a.log.Warn("registry snapshot refresh failed; serving the previous one", "err", err)
+				return
+			}
+			if a.snapV != nil { // not invalidated meanwhile
+				a.snapV = fresh
+			}
+		}()
+		return s, nil
+	}
+	defer a.snapMu.Unlock()
+	fresh, err := a.readSnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.snapV = fresh
+	return fresh, nil
+}
+
+func (a *API) readSnapshot(ctx context.Context) (*snapshot, error) {
 	st := a.cfg.Store
-	s := &snapshot{at: now, points: map[string]registry.Point{}, enterprises: map[string]registry.Enterprise{},
+	s := &snapshot{at: a.now(), points: map[string]registry.Point{}, enterprises: map[string]registry.Enterprise{},
 		devices: map[string]registry.Device{}, devByPoint: map[string][]registry.Device{}}
 	var err error
 	if s.pointList, err = st.Points(ctx); err != nil {
@@ -76,7 +112,6 @@ func (a *API) snap(ctx context.Context) (*snapshot, error) {
 		s.devices[d.MN] = d
 		s.devByPoint[d.PointCode] = append(s.devByPoint[d.PointCode], d)
 	}
-	a.snapV = s
 	return s, nil
 }
 
@@ -158,13 +193,20 @@ func (a *API) outline(w http.ResponseWriter, r *http.Request, _ auth.Principal) 
 	code := r.PathValue("code")
 	v, ok := a.outlines.Load(code)
 	if !ok {
-		doc, err := a.buildOutline(r.Context(), code)
-		if err != nil {
-			return err
+		// One build at a time: concurrent first requests wait for it
+		// rather than each reading and compressing 1.6 MB.
+		a.outlineMu.Lock()
+		if v, ok = a.outlines.Load(code); !ok {
+			doc, err := a.buildOutline(r.Context(), code)
+			if err != nil {
+				a.outlineMu.Unlock()
+				return err
+			}
+			// Outlines change only with a registry import of regions;
+			// cached for the life of the process.
+			v, _ = a.outlines.LoadOrStore(code, doc)
 		}
-		// Outlines change only with a registry import of regions;
-		// cached for the life of the process.
-		v, _ = a.outlines.LoadOrStore(code, doc)
+		a.outlineMu.Unlock()
 	}
 	doc := v.(*outlineDoc)
 	h := w.Header()
