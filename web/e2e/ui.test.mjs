@@ -64,6 +64,10 @@ describe('ecowatch web UI', () => {
     const fromApi = new Set(latest.items.map((c) => String(c.aqi)))
     for (const r of rows) assert.ok(fromApi.has(r.aqi), `AQI ${r.aqi} comes from /air/cities/latest`)
     await page.waitForSelector('[data-test=device-stats]')
+    // The live feed (SSE /api/v1/events) shows the feeder's frames: the
+    // server sends the latest frame per device every 2 s.
+    await page.waitForSelector('[data-test=feed] li', { timeout: 20_000 })
+    assert.match(await page.textContent('[data-test=feed] li'), /CN 2011/)
     await shot(page, 'overview')
   })
 
