@@ -1,0 +1,222 @@
+package loadgen
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"ecowatch/hj212"
+)
+
+// ackServer is a fake gateway: it strictly decodes each frame and answers
+// with hj212.ReplyFor, or with reply when it is set.
+func ackServer(t *testing.T, reply []byte) (string, *int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad int64
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := hj212.NewScanner(c)
+				for sc.Scan() {
+					f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+					if err != nil {
+						bad++
+						return
+					}
+					out := reply
+					if out == nil {
+						r, ok := hj212.ReplyFor(f)
+						if !ok {
+							return
+						}
+						out, _ = hj212.Encode(r)
+					}
+					if _, err := c.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), &bad
+}
+
+// TestRunAgainstFakeServer: every frame decodes strictly and is acked, the
+// counts agree (acked ≤ sent ≤ acked + one in flight per connection) and
+// the latency quantiles are ordered and below the run's length.
+func TestRunAgainstFakeServer(t *testing.T) {
+	addr, bad := ackServer(t, nil)
+	res, err := Run(context.Background(), Config{Addr: addr, Conns: 20, Duration: 700 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *bad != 0 {
+		t.Errorf("server refused %d frames", *bad)
+	}
+	if res.Acked < 100 || res.Acked > res.Sent || res.Sent > res.Acked+20 {
+		t.Errorf("sent %d acked %d: want many, acked ≤ sent ≤ acked+20", res.Sent, res.Acked)
+	}
+	if res.Latency.Count() != res.Acked {
+		t.Errorf("latency samples %d, acked %d", res.Latency.Count(), res.Acked)
+	}
+	p50, p99, p999 := res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
+	if !(p50 <= p99 && p99 <= p999 && p999 <= res.Latency.Max() && res.Latency.Max() < time.Second) {
+		t.Errorf("p50 %v p99 %v p99.9 %v max %v: want ordered and < 1 s", p50, p99, p999, res.Latency.Max())
+	}
+	if len(res.Errors) != 0 || res.Connected != 20 {
+		t.Errorf("errors %v, connected %d; want none and 20", res.Errors, res.Connected)
+	}
+}
+
+// TestRateAndMaxFrames: a 200 frames/s offer over 0.5 s sends about 100,
+// and MaxFrames stops the run early.
+func TestRateAndMaxFrames(t *testing.T) {
+	addr, _ := ackServer(t, nil)
+	res, err := Run(context.Background(), Config{Addr: addr, Conns: 4, Duration: 500 * time.Millisecond, Rate: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent < 60 || res.Sent > 110 {
+		t.Errorf("sent %d at 200/s for 0.5 s, want about 100", res.Sent)
+	}
+	res, err = Run(context.Background(), Config{Addr: addr, Conns: 2, Duration: 5 * time.Second, MaxFrames: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent < 50 || res.Sent > 52 || res.Elapsed > 4*time.Second {
+		t.Errorf("MaxFrames 50: sent %d in %v", res.Sent, res.Elapsed)
+	}
+}
+
+// TestErrorKinds: nobody listening is "connect refused"; a 9011 instead of
+// 9014 is "bad reply"; a server that never answers gives "timeout".
+func TestErrorKinds(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	res, err := Run(context.Background(), Config{Addr: dead, Conns: 2, Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors[ErrRefused] == 0 || res.Sent != 0 {
+		t.Errorf("dead port: errors %v sent %d", res.Errors, res.Sent)
+	}
+	wrong, err := hj212.Encode(&hj212.Frame{QN: "20200101000000000", ST: "91", CN: "9011", PW: "1", MN: "1",
+		Flag: 4, HasFlag: true, CP: []hj212.Field{{Name: "QnRtn", Value: "1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := ackServer(t, wrong)
+	res, err = Run(context.Background(), Config{Addr: addr, Conns: 2, Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors[ErrBadReply] == 0 || res.Acked != 0 {
+		t.Errorf("9011 replies: errors %v acked %d", res.Errors, res.Acked)
+	}
+	silent, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	res, err = Run(context.Background(), Config{Addr: silent.Addr().String(), Conns: 1, Duration: 500 * time.Millisecond, AckTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors[ErrTimeout] == 0 {
+		t.Errorf("silent server: errors %v, want timeouts", res.Errors)
+	}
+}
+
+func TestConfigBounds(t *testing.T) {
+	for _, c := range []Config{
+		{Addr: "10.1.2.3:2120", Conns: 1, Duration: time.Second},
+		{Addr: "127.0.0.1:2120", Conns: 0, Duration: time.Second},
+		{Addr: "127.0.0.1:2120", Conns: 1, Duration: 2 * time.Hour},
+		{Addr: "127.0.0.1:2120", Conns: 1, Duration: time.Second, Values: 1000},
+		{Addr: "127.0.0.1", Conns: 1, Duration: time.Second},
+	} {
+		if _, err := Run(context.Background(), c); err == nil {
+			t.Errorf("Run(%+v) accepted", c)
+		}
+	}
+	if err := CheckAddr("10.1.2.3:2120", true); err != nil {
+		t.Errorf("explicit test host refused: %v", err)
+	}
+	if err := CheckAddr("10.1.2.3:2120", false); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("remote address: %v", err)
+	}
+}
+
+// TestHistogramAgainstSorted: quantiles are within the 1/64 bucket width
+// below the exact order statistic of the sorted samples.
+func TestHistogramAgainstSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h Histogram
+	var xs []int64
+	for range 20000 {
+		us := int64(rng.ExpFloat64() * 3000)
+		xs = append(xs, us)
+		h.Record(time.Duration(us) * time.Microsecond)
+	}
+	slices.Sort(xs)
+	for _, q := range []float64{0.5, 0.99, 0.999} {
+		rank := int(q*float64(len(xs))+0.999999) - 1
+		exact := xs[rank]
+		got := h.Quantile(q).Microseconds()
+		if got > exact || float64(exact-got) > float64(exact)/64+1 {
+			t.Errorf("q%v = %d µs, exact %d µs", q, got, exact)
+		}
+	}
+}
+
+func TestProc(t *testing.T) {
+	s, err := ReadProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RSSBytes <= 0 || s.PeakRSS < s.RSSBytes || s.CPUSeconds < 0 {
+		t.Errorf("own process: %+v", s)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	pid, err := FindListener(ln.Addr().(*net.TCPAddr).Port)
+	if err != nil || pid != os.Getpid() {
+		t.Errorf("FindListener = %d, %v; want %d", pid, err, os.Getpid())
+	}
+	if _, err := RaiseFileLimit(); err != nil {
+		t.Errorf("RaiseFileLimit: %v", err)
+	}
+}
+
+func BenchmarkHistogramRecord(b *testing.B) {
+	var h Histogram
+	b.ReportAllocs()
+	for i := range b.N {
+		h.Record(time.Duration(i%100000) * time.Microsecond)
+	}
+}
