@@ -17,8 +17,9 @@ import (
 // here); SO2 10, NO2 20, PM10 50, CO 0.5 and O3 100 all have IAQI ≤ 50,
 // so the AQI is 150, level 3 (轻度污染, orange 255,126,0) and PM2.5 is the
 // primary pollutant.
-func TestCityAQI(t *testing.T) {
-	f := newFixture(t)
+func TestCityAQI(t *testing.T) { testCityAQI(t, newFixture(t)) }
+
+func testCityAQI(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	now := time.Now().In(store.CST).Truncate(time.Hour)
 	vals := map[string]float64{"a34004": 115, "a21026": 10, "a21004": 20, "a34002": 50, "a21005": 0.5, "a05024": 100}

@@ -65,7 +65,7 @@ func (g *fakeGateway) WaitCommand(ctx context.Context, id string) (gateway.Comma
 type fixture struct {
 	api   *API
 	srv   *httptest.Server
-	st    *sqlite.Store
+	st    storetest.AccountStore
 	gw    *fakeGateway
 	bus   bus.Bus
 	creds map[string]cred // by role name; "public" has none
@@ -82,14 +82,22 @@ var cheap = auth.Hasher{Time: 1, Memory: 64, Threads: 1}
 
 const testPassword = "Hunan-2020-ok"
 
+// newFixture is a fixture on the embedded store in t.TempDir().
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newFixtureOn(t, st)
+}
+
+// newFixtureOn seeds st and serves the API from it.
+func newFixtureOn(t *testing.T, st storetest.AccountStore) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	var err error
 	storetest.Seed(t, st)
 	for _, err := range []error{
 		st.UpsertRegion(ctx, registry.Region{Code: otherCity, Name: "株洲市", ParentCode: storetest.Province}),

@@ -21,8 +21,9 @@ import (
 // TestScoping: the 长沙 city officer, the 芙蓉区 enforcement officer and
 // the enterprise user see their own objects and are refused the 株洲
 // ones, in lists (filtered) and by id (403).
-func TestScoping(t *testing.T) {
-	f := newFixture(t)
+func TestScoping(t *testing.T) { testScoping(t, newFixture(t)) }
+
+func testScoping(t *testing.T, f *fixture) {
 	for _, c := range []struct {
 		role       string
 		enterprise int // enterprises listed
@@ -58,8 +59,9 @@ func TestScoping(t *testing.T) {
 	}
 }
 
-func TestSessionSecurity(t *testing.T) {
-	f := newFixture(t)
+func TestSessionSecurity(t *testing.T) { testSessionSecurity(t, newFixture(t)) }
+
+func testSessionSecurity(t *testing.T, f *fixture) {
 	c := f.creds["province"]
 	if !c.cookie.HttpOnly || c.cookie.SameSite != http.SameSiteLaxMode || c.cookie.Secure {
 		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP", c.cookie)
@@ -107,8 +109,9 @@ func TestSessionSecurity(t *testing.T) {
 	}
 }
 
-func TestThrottleAndAudit(t *testing.T) {
-	f := newFixture(t) // throttle: 3 failures per user per minute
+func TestThrottleAndAudit(t *testing.T) { testThrottleAndAudit(t, newFixture(t)) }
+
+func testThrottleAndAudit(t *testing.T, f *fixture) { // throttle: 3 failures per user per minute
 	for i := 0; i < 3; i++ {
 		res, body := f.do(t, cred{}, "POST", "/session", `{"username":"changsha","password":"wrong"}`)
 		if res.StatusCode != 401 || errorCode(t, body) != CodeUnauthenticated {
@@ -149,8 +152,9 @@ func TestThrottleAndAudit(t *testing.T) {
 	}
 }
 
-func TestExport(t *testing.T) {
-	f := newFixture(t)
+func TestExport(t *testing.T) { testExport(t, newFixture(t)) }
+
+func testExport(t *testing.T, f *fixture) {
 	res, body := f.do(t, f.creds["admin"], "GET", "/enterprises?format=csv", "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv: %d %v", res.StatusCode, res.Header)
@@ -256,8 +260,9 @@ func TestEvents(t *testing.T) {
 // TestOutline: the province's outline lists its cities (storetest.Seed's
 // 长沙 and the fixture's 株洲) with adcode and name, plain or gzipped,
 // and answers 304 to its own ETag.
-func TestOutline(t *testing.T) {
-	f := newFixture(t)
+func TestOutline(t *testing.T) { testOutline(t, newFixture(t)) }
+
+func testOutline(t *testing.T, f *fixture) {
 	res, body := f.do(t, cred{}, "GET", "/regions/"+storetest.Province+"/outline", "")
 	var fc struct {
 		Type     string `json:"type"`
