@@ -21,6 +21,9 @@ type Throttle struct {
 	fails map[string][]time.Time
 }
 
+// maxKeys is the size of the failure map beyond which stale keys are swept.
+const maxKeys = 100000
+
 // NewThrottle returns a throttle of 5 failures per username and 20 per
 // address in 15 minutes.
 func NewThrottle() *Throttle {
@@ -75,6 +78,13 @@ func (t *Throttle) Record(username, addr string, ok bool, now time.Time) {
 	if ok {
 		delete(t.fails, "u:"+username)
 		return
+	}
+	// Many distinct usernames or addresses (a spray) would grow the map
+	// forever: past maxKeys, forget every key with no failure in the window.
+	if len(t.fails) >= maxKeys {
+		for k := range t.fails {
+			t.recent(k, now)
+		}
 	}
 	// Keep at most the entries that can matter, so a flood of failures
 	// costs bounded memory per key.
