@@ -75,6 +75,10 @@ const profiles = {
 }
 const password = '123456'
 
+/** waitingDevice is a device the registry does not know: it connects and
+ * sends, so it waits for registration; its point exists without a device. */
+export const waitingDevice = { mn: '7743010000000001', point: 'E0001-DA002', password }
+
 function csv(rows) {
   return rows.map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? '"' + String(c).replace(/"/g, '""') + '"' : c)).join(',')).join('\n') + '\n'
 }
@@ -100,6 +104,11 @@ function registry(dir, n, seed, pointsJson) {
     devices.push([mn, password, 'HJ212-2017', '', pc, 'active'])
     for (const [f, , , lim] of p.factors) limits.push([pc, f, lim, kind === 'gas_outlet' ? 6 : '', kind === 'gas_outlet' ? 'GB 13223-2011' : 'GB 8978-1996', '2020-01-01', ''])
     plan.push({ mn, point: pc, kind, st: p.st, factors: p.factors, offline: i % 10 === 9 })
+  }
+  if (n > 0) {
+    const gas = profiles.gas_outlet
+    points.push([waitingDevice.point, '2号锅炉排放口', 'gas_outlet', '430100', ents[1][0], ents[1][5], ents[1][6], '', '', '', '', '', gas.factors.map(([f, u]) => `${f}:${u}`).join(';')])
+    plan.push({ mn: waitingDevice.mn, point: waitingDevice.point, kind: 'gas_outlet', st: gas.st, factors: gas.factors, offline: false })
   }
   const all = JSON.parse(readFileSync(pointsJson, 'utf8')).points ?? []
   let k = 0

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { api, base, env, open, shot, signIn } from './browser.mjs'
+import { waitingDevice } from './feeder.mjs'
 
 // HJ 633-2012 table 2: the official colours of the six AQI levels.
 const officialColours = ['#00E400', '#FFFF00', '#FF7E00', '#FF0000', '#99004C', '#7E0023'].map((c) => c.toLowerCase())
@@ -107,6 +108,34 @@ describe('ecowatch web UI', () => {
     await page.waitForSelector('[data-test=import-file]')
     await shot(page, 'admin')
     assert.deepEqual(b.errors, [], 'no script errors on any page')
+  })
+
+  test('devices: a command is sent after confirmation; a waiting device is registered in one action', async () => {
+    const { page } = b
+    // The feeder's device of the first enterprise (feeder.mjs: MN 88 + city
+    // code + number) and its device that the registry does not know.
+    const mn = '8843010000000001'
+    await page.goto(base() + '/devices')
+    await page.click(`[data-test=devices] tr[data-mn="${mn}"]`)
+    await page.selectOption('[data-test=command-form] select[name=cn]', '1011')
+    await page.click('[data-test=command-form] button[type=submit]')
+    // Nothing is sent before the confirmation.
+    await page.waitForSelector('[data-test=modal]')
+    await page.click('[data-test=confirm]')
+    await page.waitForFunction(() => /1011/.test(document.querySelector('[data-test=commands]')?.textContent ?? ''))
+    await shot(page, 'devices-command')
+
+    await page.waitForSelector(`[data-test="register-${waitingDevice.mn}"]`, { timeout: 20_000 })
+    await page.click(`[data-test="register-${waitingDevice.mn}"]`)
+    await page.fill('[data-test=modal] input[name=point]', waitingDevice.point)
+    await page.fill('[data-test=modal] input[name=password]', waitingDevice.password)
+    await page.click('[data-test=confirm]')
+    await page.waitForSelector(`[data-test=devices] tr[data-mn="${waitingDevice.mn}"]`)
+    assert.equal(await page.$(`[data-test="register-${waitingDevice.mn}"]`), null, 'no longer waiting')
+    // The server agrees: the device is registered at that point.
+    const devs = await api(page, '/devices?limit=500')
+    const d = devs.items.find((x) => x.mn === waitingDevice.mn)
+    assert.equal(d?.point, waitingDevice.point)
   })
 
   test('the language switch turns every label to English and back', async () => {
