@@ -21,7 +21,7 @@ cleanup() {
   if [ $rc -ne 0 ]; then
     echo "e2e: failed; server log:" >&2
     tail -n 40 "$dir/serve.log" >&2 2>/dev/null || true
-    mkdir -p web/e2e/artifacts && cp "$dir"/*.log web/e2e/artifacts/ 2>/dev/null || true
+    mkdir -p "$root/web/e2e/artifacts" && cp "$dir"/*.log "$root/web/e2e/artifacts/" 2>/dev/null || true
   fi
   rm -rf "$dir"
   exit $rc
