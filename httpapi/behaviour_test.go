@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 
 	"ecowatch/gateway"
 	"ecowatch/hj212"
+	"ecowatch/registry"
 	"ecowatch/store"
 	"ecowatch/store/storetest"
 )
@@ -290,4 +294,66 @@ func testOutline(t *testing.T, f *fixture) {
 	if res, _ := f.do(t, cred{}, "GET", "/regions/999999/outline", ""); res.StatusCode != 404 {
 		t.Errorf("unknown region: %d", res.StatusCode)
 	}
+}
+
+// TestImport uploads importer/testdata's bad-enterprises.csv (one error of
+// each kind, its README says; the first is row 3's credit-code check
+// character): the rows are reported with file, row and column and nothing
+// is stored; the good enterprises.csv is stored only when dry_run=false.
+func TestImport(t *testing.T) {
+	f := newFixture(t)
+	upload := func(file, dry string) (int, importAnswer) {
+		t.Helper()
+		b, err := os.ReadFile("../importer/testdata/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", file)
+		fw.Write(b)
+		mw.Close()
+		req, _ := http.NewRequest("POST", f.srv.URL+Prefix+"/registry/import?dry_run="+dry, &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.AddCookie(f.creds["province"].cookie)
+		req.Header.Set("X-CSRF-Token", f.creds["province"].csrf)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var a importAnswer
+		json.NewDecoder(res.Body).Decode(&a)
+		return res.StatusCode, a
+	}
+	code, a := upload("bad-enterprises.csv", "false")
+	if code != 200 || a.OK || len(a.Errors) == 0 || a.Errors[0].Row != 3 || a.Errors[0].Column != "credit_code" {
+		t.Fatalf("bad file: %d %+v", code, a)
+	}
+	if _, err := f.st.Enterprise(context.Background(), "91430100MA4L0004CQ"); err == nil {
+		t.Error("a file with a bad row was partly stored")
+	}
+	// enterprises.csv also names 岳阳 (430600).
+	if err := f.st.UpsertRegion(context.Background(), registry.Region{Code: "430600", Name: "岳阳市", ParentCode: storetest.Province}); err != nil {
+		t.Fatal(err)
+	}
+	if code, a := upload("enterprises.csv", "true"); code != 200 || !a.OK || !a.DryRun || a.Rows == 0 {
+		t.Fatalf("dry run: %d %+v", code, a)
+	}
+	if _, err := f.st.Enterprise(context.Background(), "91430100MA4L0001XA"); err == nil {
+		t.Error("a dry run stored the enterprise")
+	}
+	if code, a := upload("enterprises.csv", "false"); code != 200 || !a.OK || a.DryRun {
+		t.Fatalf("import: %d %+v", code, a)
+	}
+	if _, err := f.st.Enterprise(context.Background(), "91430100MA4L0001XA"); err != nil {
+		t.Errorf("imported enterprise: %v", err)
+	}
+}
+
+type importAnswer struct {
+	OK     bool             `json:"ok"`
+	DryRun bool             `json:"dry_run"`
+	Rows   int              `json:"rows"`
+	Errors []ImportRowError `json:"errors"`
 }
