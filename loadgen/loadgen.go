@@ -330,7 +330,7 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 		f.CP = append(f.CP, hj212.Field{Name: "DataTime", Value: hj212.FormatTime(now.Truncate(30 * time.Second))})
 		for v := 0; v < r.cfg.Values; v++ {
 			code := benchFactors[v%len(benchFactors)]
-			f.CP = append(f.CP, hj212.Field{Name: code + "-Rtd", Value: strconv.Itoa(10 + (seq+v)%90) + ".5", Item: v + 1},
+			f.CP = append(f.CP, hj212.Field{Name: code + "-Rtd", Value: strconv.Itoa(10+(seq+v)%90) + ".5", Item: v + 1},
 				hj212.Field{Name: code + "-Flag", Value: "N", Item: v + 1})
 		}
 		var err error

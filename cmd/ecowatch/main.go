@@ -48,6 +48,8 @@ func commands() []command {
 		backupCommand(),
 		serveCommand(),
 		deviceCommand(),
+		simulateCommand(),
+		benchCommand(),
 		userCommand(),
 		versionCommand(),
 	}
