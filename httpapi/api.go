@@ -183,8 +183,19 @@ func New(cfg Config) (*API, error) {
 		{"POST", "/registry/import", adminProv, auth.ScopeRegistry, "Import registry files (CSV/XLSX)", a.importRegistry},
 		{"GET", "/audit", adminProv, auth.ScopeAudit, "Audit log", a.audit},
 	}
+	allow := map[string][]string{}
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.Method+" "+Prefix+rt.Path, a.wrap(rt))
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	// A known path with another method gets the JSON error shape too
+	// (the method-less pattern is less specific than the routes').
+	for path, methods := range allow {
+		list := strings.Join(methods, ", ")
+		a.mux.HandleFunc(Prefix+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", list)
+			a.writeError(w, r, errorf(CodeMethodNotAllowed, "%s %s: allowed methods are %s", r.Method, r.URL.Path, list))
+		})
 	}
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, errorf(CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

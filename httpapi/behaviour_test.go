@@ -104,6 +104,13 @@ func testSessionSecurity(t *testing.T, f *fixture) {
 	if res, _ := f.do(t, c, "GET", "/overview", ""); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("old cookie after sign-out: %d, want 401", res.StatusCode)
 	}
+	// Errors keep their JSON shape for unknown paths and methods.
+	if res, body := f.do(t, cred{}, "GET", "/nowhere", ""); res.StatusCode != 404 || errorCode(t, body) != CodeNotFound {
+		t.Errorf("unknown path: %d %s", res.StatusCode, body)
+	}
+	if res, body := f.do(t, cred{}, "PUT", "/session", ""); res.StatusCode != 405 || errorCode(t, body) != CodeMethodNotAllowed || res.Header.Get("Allow") == "" {
+		t.Errorf("PUT /session: %d %s", res.StatusCode, body)
+	}
 	// Security headers on every answer.
 	res, _ = f.do(t, cred{}, "GET", "/openapi.json", "")
 	for _, h := range []string{"X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy"} {

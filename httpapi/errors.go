@@ -22,6 +22,9 @@ const (
 	CodeCSRF            = "csrf"
 	CodeInvalid         = "invalid"
 	CodeInternal        = "internal"
+	// CodeMethodNotAllowed answers a known path called with a method it
+	// does not have (405, with an Allow header).
+	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 // statusOf is the one mapping from codes to HTTP statuses.
@@ -35,6 +38,8 @@ var statusOf = map[string]int{
 	CodeCSRF:            http.StatusForbidden,
 	CodeInvalid:         http.StatusUnprocessableEntity,
 	CodeInternal:        http.StatusInternalServerError,
+
+	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // zh is the Chinese message of each code, shown when the English message
@@ -49,6 +54,8 @@ var zh = map[string]string{
 	CodeCSRF:            "安全校验失败，请刷新页面后重试",
 	CodeInvalid:         "输入有误",
 	CodeInternal:        "服务器内部错误",
+
+	CodeMethodNotAllowed: "不支持该请求方法",
 }
 
 // FieldError names a field of the request that is wrong.
