@@ -218,6 +218,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	mux.Handle(httpapi.Prefix+"/", m.API)
+	// Any other /api/ path (the gateway's old /api/devices…) is a 404,
+	// not the UI's single-page fallback.
+	mux.Handle("/api/", m.API)
 	mux.Handle("/", web.Handler())
 	m.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 

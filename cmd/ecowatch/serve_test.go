@@ -120,11 +120,13 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("device with a wrong token (%d):\n%s", code, out)
 	}
 	// The gateway's old unauthenticated API is gone.
-	if resp, err := http.Get(server + "/api/gateway/waiting"); err == nil {
+	if resp, err := http.Get(server + "/api/gateway/waiting"); err != nil {
+		t.Fatal(err)
+	} else {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(string(b), mn) {
-			t.Fatalf("/api/gateway/waiting still answers without credentials: %s", b)
+		if resp.StatusCode != 404 || strings.Contains(string(b), mn) {
+			t.Fatalf("/api/gateway/waiting: %s %s, want 404", resp.Status, b)
 		}
 	}
 	// A browser signs in with the password.
