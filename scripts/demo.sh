@@ -15,7 +15,7 @@ set -euo pipefail
 # Demo settings; override from the environment.
 : "${DEMO_HTTP_ADDR:=127.0.0.1:8080}"      # where the browser goes
 : "${DEMO_GATEWAY_ADDR:=127.0.0.1:9212}"   # where the simulated devices connect
-: "${DEMO_ENTERPRISES:=300}"               # simulated enterprises across the 14 cities
+: "${DEMO_ENTERPRISES:=300}"               # simulated devices (outlets of as many enterprises, stations) across the 14 cities
 : "${DEMO_SPEED:=1}"                       # simulator clock speed (1 = real time)
 : "${DEMO_SEED:=2020}"                     # same seed, same devices and values
 : "${DEMO_PASSWORD:=}"                     # demo accounts' password; random when empty
@@ -59,13 +59,21 @@ demo_setup() {
   has_command "$bin" user || die "this build has no 'ecowatch user': cannot create demo accounts"
   echo "demo: seeding Hunan into $dir"
   "$bin" seed hunan --data-dir "$dir" >/dev/null
+  # The seeded points (the real air stations), before anything else is
+  # imported: the feeder gives each of them a device.
+  "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
   echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets and devices)"
   if use_simulate "$bin"; then
-    "$bin" simulate --print-registry --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" >"$dir/registry.csv"
-    "$bin" registry import --data-dir "$dir" "$dir/registry.csv" >/dev/null
+    for t in enterprises points devices; do
+      "$bin" simulate --devices "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" --print-registry "$t" >"$dir/registry-$t.csv"
+    done
+    "$bin" registry import --data-dir "$dir" "$dir"/registry-{enterprises,points,devices}.csv >/dev/null
+    # The real air stations seeded above get devices from the feeder, which
+    # sends their last 24 hours at once: the map is coloured within a minute.
+    node "$feeder" registry "$dir/stations" 0 "$DEMO_SEED" "$dir/points.json"
+    "$bin" registry import --data-dir "$dir" "$dir/stations/registry-3-devices.csv" >/dev/null
   else
     echo "demo: devices from web/e2e/feeder.mjs (ecowatch simulate not used)"
-    "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
     node "$feeder" registry "$dir" "$DEMO_ENTERPRISES" "$DEMO_SEED" "$dir/points.json"
     "$bin" registry import --data-dir "$dir" "$dir"/registry-*.csv >/dev/null
   fi
@@ -108,16 +116,21 @@ demo_serve() {
 }
 
 # demo_simulate BIN DIR GATEWAY: the simulated devices, with faults on so
-# alarms, offline devices and flagged values appear. Sets SIM_PID.
+# alarms, offline devices and flagged values appear. Sets SIM_PIDS.
 demo_simulate() {
   local bin=$1 dir=$2
   if use_simulate "$bin"; then
-    "$bin" simulate --addr "$3" --enterprises "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" \
-      --speed "$DEMO_SPEED" --faults exceedance,offline,flatline,flags 2>"$dir/simulate.log" &
+    # One device in ten gets faults: exceedances, flat-lined values and
+    # the fault flag D, so alarms and flagged values appear.
+    "$bin" simulate --addr "$3" --devices "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" --speed "$DEMO_SPEED" \
+      --faults exceed,flat,flag=D --faulty $((DEMO_ENTERPRISES / 10)) 2>"$dir/simulate.log" &
+    SIM_PIDS=$!
+    node "$feeder" run "$3" "$dir/stations" 1 2>"$dir/stations.log" &
+    SIM_PIDS="$SIM_PIDS $!"
   else
     node "$feeder" run "$3" "$dir" "$DEMO_SPEED" 2>"$dir/simulate.log" &
+    SIM_PIDS=$!
   fi
-  SIM_PID=$!
 }
 
 [ "${DEMO_LIB:-}" = 1 ] && return 0
@@ -128,11 +141,11 @@ rm -rf "$dir"
 pw=$(demo_password)
 demo_setup "$bin" "$dir" "$pw"
 
-SERVE_PID= SIM_PID=
+SERVE_PID= SIM_PIDS=
 stop() {
   trap - INT TERM EXIT
   echo; echo "demo: stopping"
-  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  for p in $SIM_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
   exit 0
 }

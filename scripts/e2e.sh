@@ -13,10 +13,10 @@ command -v node >/dev/null || { echo "e2e: node is missing" >&2; exit 1; }
 make --no-print-directory build
 bin=$root/bin/ecowatch
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ecowatch-e2e.XXXXXX")
-SERVE_PID= SIM_PID=
+SERVE_PID= SIM_PIDS=
 cleanup() {
   local rc=$?
-  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  for p in $SIM_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
   if [ $rc -ne 0 ]; then
     echo "e2e: failed; server log:" >&2

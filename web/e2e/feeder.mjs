@@ -118,10 +118,12 @@ function registry(dir, n, seed, pointsJson) {
     plan.push({ mn, point: s.Code, kind: 'air_station', st: '22', offline: false })
   }
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'registry-1-enterprises.csv'), csv(ents))
-  writeFileSync(join(dir, 'registry-2-points.csv'), csv(points))
-  writeFileSync(join(dir, 'registry-3-devices.csv'), csv(devices))
-  writeFileSync(join(dir, 'registry-4-limits.csv'), csv(limits))
+  // Tables without rows are left out: with N = 0 only the stations' devices.
+  const write = (name, rows) => rows.length > 1 && writeFileSync(join(dir, name), csv(rows))
+  write('registry-1-enterprises.csv', ents)
+  write('registry-2-points.csv', points)
+  write('registry-3-devices.csv', devices)
+  write('registry-4-limits.csv', limits)
   writeFileSync(join(dir, 'feeder-plan.json'), JSON.stringify({ seed, plan }))
   console.log(`feeder: ${n} enterprises, ${k} air stations, ${devices.length - 1} devices`)
 }
@@ -171,7 +173,19 @@ function run(addr, dir, speed) {
           send('2061', t, d.factors.map(([f, , typ]) => `${f}-Avg=${(typ * (0.8 + 0.3 * r())).toFixed(2)},${f}-Flag=N`).join(';'))
         }
       }
-      if (d.kind === 'air_station') return
+      if (d.kind === 'air_station') {
+        // Each new hour, the hour just ended (2061 is sent after its
+        // interval closes, HJ 212-2017 table 9).
+        let last = hourNow.getTime()
+        setInterval(() => {
+          const h = Math.floor(Date.now() / 3600e3) * 3600e3
+          if (h === last) return
+          last = h
+          const t = new Date(h - 3600e3)
+          send('2061', t, air((t.getUTCHours() + 8) % 24, cityIndex, r).map(([f, v, dp]) => `${f}-Avg=${v.toFixed(dp ? 3 : 1)},${f}-Flag=N`).join(';'))
+        }, 30_000)
+        return
+      }
       const tick = () => {
         const now = new Date(Math.floor(Date.now() / 1000) * 1000)
         const exceed = r() < 0.05
