@@ -53,6 +53,10 @@ func (a *API) signIn(w http.ResponseWriter, r *http.Request, _ auth.Principal) e
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
+	if len(req.Username) > 64 || len(req.Password) > 256 {
+		// Bounds the throttle's keys and the hashing work of one attempt.
+		return &Error{Code: CodeUnauthenticated, Message: "wrong username or password", MessageZh: "用户名或密码错误"}
+	}
 	ctx, now, addr := r.Context(), a.now(), a.remote(r)
 	if ok, wait := a.cfg.Throttle.Allow(req.Username, addr, now); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))

@@ -83,7 +83,7 @@ var cheap = auth.Hasher{Time: 1, Memory: 64, Threads: 1}
 const testPassword = "Hunan-2020-ok"
 
 // newFixture is a fixture on the embedded store in t.TempDir().
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -94,7 +94,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newFixtureOn seeds st and serves the API from it.
-func newFixtureOn(t *testing.T, st storetest.AccountStore) *fixture {
+func newFixtureOn(t testing.TB, st storetest.AccountStore) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	var err error
@@ -147,7 +147,7 @@ func newFixtureOn(t *testing.T, st storetest.AccountStore) *fixture {
 	return f
 }
 
-func (f *fixture) signIn(t *testing.T, user, pw string) cred {
+func (f *fixture) signIn(t testing.TB, user, pw string) cred {
 	t.Helper()
 	res, body := f.do(t, cred{}, "POST", "/session", fmt.Sprintf(`{"username":%q,"password":%q}`, user, pw))
 	if res.StatusCode != 200 {
@@ -167,7 +167,7 @@ func (f *fixture) signIn(t *testing.T, user, pw string) cred {
 	return c
 }
 
-func (f *fixture) do(t *testing.T, c cred, method, path, body string) (*http.Response, string) {
+func (f *fixture) do(t testing.TB, c cred, method, path, body string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+Prefix+path, strings.NewReader(body))
 	if err != nil {
