@@ -12,6 +12,7 @@ package loadgen
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -267,15 +268,15 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 		sc := hj212.NewScanner(c)
 		for sc.Scan() {
 			now := time.Now()
-			f, err := hj212.Decode(sc.Bytes(), hj212.Tolerant)
-			if err != nil || f.CN != "9014" {
+			qn, good := ackQN(sc.Bytes())
+			if !good {
 				readErr <- ErrBadReply
 				cancel()
 				return
 			}
 			mu.Lock()
-			t0, ok := inflight[f.QN]
-			delete(inflight, f.QN)
+			t0, ok := inflight[string(qn)]
+			delete(inflight, string(qn))
 			mu.Unlock()
 			if !ok {
 				readErr <- ErrBadReply
@@ -373,4 +374,25 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	if kind := <-readErr; kind != "" && ctx.Err() == nil {
 		r.fail(kind)
 	}
+}
+
+// ackQN checks that raw is a 9014 with a right CRC and returns its QN. It
+// reads only what it needs: the tool must cost the machine far less than the
+// server it measures.
+func ackQN(raw []byte) ([]byte, bool) {
+	n := len(raw)
+	if n < 6+4+2+len("QN=;CN=9014") || string(raw[:2]) != "##" || string(raw[n-2:]) != "\r\n" {
+		return nil, false
+	}
+	data := raw[6 : n-6]
+	crc, err := strconv.ParseUint(string(raw[n-6:n-2]), 16, 16)
+	if err != nil || uint16(crc) != hj212.CRC16(data) || !bytes.HasPrefix(data, []byte("QN=")) ||
+		!bytes.Contains(data, []byte(";CN=9014;")) {
+		return nil, false
+	}
+	qn := data[3:]
+	if i := bytes.IndexByte(qn, ';'); i >= 0 {
+		return qn[:i], true
+	}
+	return nil, false
 }
