@@ -107,6 +107,16 @@ describe('ecowatch web UI', () => {
     await page.goto(base() + '/admin')
     await page.waitForSelector('[data-test=import-file]')
     await shot(page, 'admin')
+    // A laptop screen: the command centre stacks its panels and never
+    // needs sideways scrolling.
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.goto(base() + '/')
+    await page.waitForSelector('[data-test=province-map] canvas')
+    await page.waitForSelector('[data-test=device-stats]')
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert.ok(overflow <= 0, `page is ${overflow} px wider than a 1366 px screen`)
+    await shot(page, 'overview-laptop')
+    await page.setViewportSize({ width: 1920, height: 1080 })
     assert.deepEqual(b.errors, [], 'no script errors on any page')
   })
 

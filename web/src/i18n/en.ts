@@ -42,7 +42,7 @@ export default {
     title: 'Enterprises', allRegions: 'All cities', allCategories: 'All key-unit categories', allStatus: 'Any status', industry: 'Industry',
     search: 'Name or credit code', filter: 'Filter', none: 'No enterprise matches these filters.', name: 'Name', region: 'Region',
     categories: 'Key-unit categories', points: 'Points', online: 'Devices online', statusLabel: 'Status',
-    status: { online: 'Online', offline: 'Offline', exceeded: 'Exceedance', partial: 'Partly offline' },
+    status: { online: 'All online', offline: 'All offline', partial: 'Partly offline', no_device: 'No device' },
     pointsAndDevices: 'Monitoring points and devices', noPoints: 'No monitoring points yet.', point: 'Point', type: 'Type', devices: 'Devices',
     latest: 'Latest values at {point}', factor: 'Factor', value: 'Value', limit: 'Limit', flag: 'Flag', exceeded: 'exceedance',
     chart: 'Values over time', flagged: 'Flagged', noSeries: 'No data in this period.', lastHours: 'Last {n} h', lastDays: 'Last {n} days',

@@ -42,7 +42,7 @@ export default {
     title: '排污单位', allRegions: '全部市州', allCategories: '全部重点类别', allStatus: '全部状态', industry: '行业',
     search: '名称或信用代码', filter: '筛选', none: '没有符合条件的排污单位。', name: '名称', region: '行政区',
     categories: '重点排污类别', points: '点位数', online: '在线设备', statusLabel: '状态',
-    status: { online: '正常在线', offline: '离线', exceeded: '超标', partial: '部分离线' },
+    status: { online: '全部在线', offline: '全部离线', partial: '部分离线', no_device: '无数采仪' },
     pointsAndDevices: '监测点位与数采仪', noPoints: '尚无监测点位。', point: '点位', type: '类型', devices: '数采仪',
     latest: '{point} 最新数据', factor: '监测因子', value: '监测值', limit: '限值', flag: '数据标记', exceeded: '超标',
     chart: '监测数据趋势', flagged: '异常标记', noSeries: '该时段没有数据。', lastHours: '最近 {n} 小时', lastDays: '最近 {n} 天',
