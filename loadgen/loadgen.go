@@ -259,11 +259,10 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	readErr := make(chan string, 1)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		<-sctx.Done()
-		// Unblock the reader and writer at the end of the run.
-		c.SetDeadline(time.Now())
-	}()
+	// Unblock the reader and writer at the end of the run, without a
+	// goroutine per connection waiting for it.
+	stopDeadline := context.AfterFunc(sctx, func() { c.SetDeadline(time.Now()) })
+	defer stopDeadline()
 	go func() {
 		sc := hj212.NewScanner(c)
 		for sc.Scan() {
