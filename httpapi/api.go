@@ -119,6 +119,10 @@ type API struct {
 	airV    *airResult
 	airBusy bool
 
+	// closing ends the event streams on Shutdown.
+	closing   chan struct{}
+	closeOnce sync.Once
+
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
 }
@@ -149,7 +153,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	a := &API{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(), dummyHash: cfg.Hasher.Hash("no such user")}
+	a := &API{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(), closing: make(chan struct{}), dummyHash: cfg.Hasher.Hash("no such user")}
 	a.routes = []Route{
 		{"POST", "/session", anyone, "", "Sign in", a.signIn},
 		{"GET", "/session", signedIn, "", "The signed-in user and the CSRF token", a.currentSession},
@@ -202,6 +206,10 @@ func New(cfg Config) (*API, error) {
 	})
 	return a, nil
 }
+
+// Shutdown ends the open event streams, which would otherwise keep
+// http.Server.Shutdown waiting: register it with RegisterOnShutdown.
+func (a *API) Shutdown() { a.closeOnce.Do(func() { close(a.closing) }) }
 
 // Routes returns the route table.
 func (a *API) Routes() []Route { return slices.Clone(a.routes) }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -265,6 +266,11 @@ func TestEvents(t *testing.T) {
 		if !strings.Contains(line, `"values":{"a21026":11.5}`) {
 			t.Fatalf("frame event %s, want SO2 11.5 then 12.5", line)
 		}
+	}
+	// Shutdown ends the stream (http.Server.Shutdown would wait for it).
+	f.api.Shutdown()
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Fatalf("stream after Shutdown: %v", err)
 	}
 }
 

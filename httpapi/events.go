@@ -160,6 +160,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p auth.Principal) e
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-a.closing:
+			return nil
 		case <-tick.C:
 			w.Write([]byte(": keep-alive\n\n"))
 			fl.Flush()

@@ -223,6 +223,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux.Handle("/api/", m.API)
 	mux.Handle("/", web.Handler())
 	m.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Event streams never go idle: end them when shutting down.
+	m.httpSrv.RegisterOnShutdown(m.API.Shutdown)
 
 	m.serveErr = make(chan error, 2)
 	go func() { m.serveErr <- m.Gateway.Serve(m.gwLn) }()

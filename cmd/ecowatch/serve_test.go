@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"ecowatch/auth"
 	"ecowatch/hj212"
 	"ecowatch/registry"
 	"ecowatch/store"
@@ -336,5 +337,46 @@ func TestServeRetention(t *testing.T) {
 	fs.Parse([]string{"--data-dir", t.TempDir(), "--retention", "hour=soon"})
 	if err := bad.Run(ctx); err == nil || !strings.Contains(err.Error(), "retention") {
 		t.Fatalf("a bad --retention must stop the start, got %v", err)
+	}
+}
+
+// TestServeClosesEventStreams: a browser's open event stream must not hold
+// up shutdown (http.Server.Shutdown waits for idle connections, and a
+// stream never idles).
+func TestServeClosesEventStreams(t *testing.T) {
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	if err := fs.Parse([]string{"--data-dir", t.TempDir(), "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	acc := m.Store.(store.Accounts)
+	id, err := acc.CreateUser(context.Background(), store.User{Username: "p", Role: "province", PasswordHash: auth.HashPassword("Xiangjiang-2020")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash := auth.NewToken()
+	if _, err := acc.CreateToken(context.Background(), store.Token{UserID: id, Name: "t", Hash: hash, Scopes: []string{"devices:read"}}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+m.HTTPAddr+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("events: %s", resp.Status)
+	}
+	start := time.Now()
+	if err := m.Close(); err != nil {
+		t.Fatalf("close with an open stream: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("close took %s", d)
 	}
 }
