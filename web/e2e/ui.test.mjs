@@ -6,6 +6,7 @@
 // HJ 633-2012 table 2 (the six level colours).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { api, base, env, open, shot, signIn } from './browser.mjs'
 import { waitingDevice } from './feeder.mjs'
 
@@ -168,6 +169,36 @@ describe('ecowatch web UI', () => {
     assert.match(await page.textContent('[data-test=nav]'), /总览/)
   })
 
+  test('administrator: registry import shows refused rows; a new account appears in the list', async () => {
+    const { page, context } = b
+    await page.click('[data-test=sign-out]')
+    await page.waitForURL((u) => u.pathname.startsWith('/login'))
+    await context.clearCookies()
+    await signIn(page, 'admin')
+    await page.goto(base() + '/admin')
+    // importer/testdata/bad-enterprises.csv: its second row has a wrong
+    // GB 32100 check character, which the importer refuses by row.
+    const bad = readFileSync(new URL('../../importer/testdata/bad-enterprises.csv', import.meta.url))
+    await page.setInputFiles('[data-test=import-file]', { name: 'bad-enterprises.csv', mimeType: 'text/csv', buffer: bad })
+    await page.click('[data-test=import-check]')
+    await page.waitForSelector('[data-test=import-result] table')
+    const rows = await page.$$eval('[data-test=import-result] table tr', (trs) => trs.slice(1).map((tr) => tr.textContent))
+    assert.ok(rows.length >= 1, 'at least one refused row')
+    assert.ok(rows.some((r) => r.includes('bad-enterprises.csv')), rows.join(' | '))
+    await shot(page, 'admin-import')
+
+    const name = 'e2e' + Date.now().toString(36)
+    await page.fill('[data-test=user-form] input[name=username]', name)
+    await page.selectOption('[data-test=user-form] select[name=role]', 'province')
+    await page.fill('[data-test=user-form] input[name=password]', 'short')
+    await page.click('[data-test=user-form] button[type=submit]')
+    // The password rules are the server's; the refusal is shown, not lost.
+    await page.waitForSelector('[data-test=user-error]')
+    await page.fill('[data-test=user-form] input[name=password]', 'e2e-' + Date.now() + '-Hunan')
+    await page.click('[data-test=user-form] button[type=submit]')
+    await page.waitForFunction((n) => document.querySelector('[data-test=users]')?.textContent?.includes(n), name)
+  })
+
   test("an enterprise user sees their own enterprise but not another's", async () => {
     const { page, context } = b
     await page.click('[data-test=sign-out]')
@@ -187,5 +218,17 @@ describe('ecowatch web UI', () => {
     const res = await page.request.get(base() + '/api/v1/enterprises/' + encodeURIComponent(other))
     assert.ok(res.status() === 403 || res.status() === 404, `API answered ${res.status()}`)
     await shot(page, 'enterprise-forbidden')
+  })
+
+  test('the public sees the province map without an account, and nothing else', async () => {
+    const { page, context } = b
+    await page.click('[data-test=sign-out]')
+    await page.waitForURL((u) => u.pathname.startsWith('/login'))
+    await context.clearCookies()
+    await page.goto(base() + '/')
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=city]').length === 14)
+    assert.equal(await page.$('[data-test=device-stats]'), null, 'no device counts for the public')
+    await page.goto(base() + '/sources')
+    await page.waitForURL((u) => u.pathname.startsWith('/login'))
   })
 })
