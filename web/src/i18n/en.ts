@@ -81,6 +81,6 @@ export default {
   registry: {
     title: 'Registry import', hint: 'Upload a CSV or XLSX file of enterprises, points, devices or limits. Check it first, then import.',
     check: 'Check', import: 'Import', checkedOk: 'Check passed: {rows} rows, ready to import.', importedOk: 'Imported {rows} rows.',
-    failed: '{rows} rows, {n} errors; nothing imported:', file: 'File', row: 'Row', column: 'Column', reason: 'Reason',
+    failed: '{rows} rows fine, {n} errors; nothing was imported:', file: 'File', row: 'Row', column: 'Column', reason: 'Reason',
   },
 }

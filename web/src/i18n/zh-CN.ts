@@ -81,6 +81,6 @@ export default {
   registry: {
     title: '导入台账', hint: '上传排污单位、点位、设备或限值的 CSV / XLSX 文件。先检查，无误后再导入。',
     check: '检查', import: '导入', checkedOk: '检查通过：{rows} 行，可以导入。', importedOk: '已导入 {rows} 行。',
-    failed: '共 {rows} 行，{n} 处错误，未导入：', file: '文件', row: '行', column: '列', reason: '原因',
+    failed: '{rows} 行无误，{n} 处错误，均未导入：', file: '文件', row: '行', column: '列', reason: '原因',
   },
 }
