@@ -451,3 +451,51 @@ func FuzzReadSpecs(f *testing.F) {
 		}
 	})
 }
+
+// TestOfflineAndResend: with offline=30m the device stays away for the
+// first 30 virtual minutes of each 6 hours (which start at 08:00 China
+// time, 00:00 UTC), then connects; with resend each hourly frame comes
+// twice, with two QNs and one DataTime.
+func TestOfflineAndResend(t *testing.T) {
+	g := newFakeGateway(t)
+	start := time.Date(2020, 6, 1, 8, 0, 10, 0, chinaTime)
+	clk := NewClock(start, 7200)
+	d, _, _ := runDevice(t, DeviceConfig{MN: "88888880000007", PW: "123456", Profile: SurfaceWater, Seed: 1, Clock: clk,
+		Faults: Faults{Offline: 30 * time.Minute, Resend: true}}, g.addr())
+	waitFor(t, 5*time.Second, "a connection", func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.conns) > 0 })
+	if at := clk.Now(); at.Before(start.Add(29*time.Minute + 50*time.Second)) {
+		t.Errorf("connected at virtual %v, want after the offline period ending 08:30", at)
+	}
+	waitFor(t, 10*time.Second, "the 12:00 upload and its re-send", func() bool {
+		n := 0
+		frames, _ := g.snapshot()
+		for _, f := range frames {
+			if f.CN == "2061" {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	if c := d.Stats().Connects.Load(); c != 1 {
+		t.Errorf("connects %d, want 1", c)
+	}
+	frames, bad := g.snapshot()
+	if len(bad) > 0 {
+		t.Fatal(bad[0])
+	}
+	var qns []string
+	for _, f := range frames {
+		if f.CN != "2061" {
+			continue
+		}
+		// Surface water analyses every 4 hours: the 12:00 upload covers
+		// 08:00-12:00 and is stamped 08:00.
+		if dt := dataTime(t, f); !dt.Equal(time.Date(2020, 6, 1, 8, 0, 0, 0, chinaTime)) {
+			t.Errorf("2061 DataTime %v, want 08:00", dt)
+		}
+		qns = append(qns, f.QN)
+	}
+	if len(qns) != 2 || qns[0] == qns[1] {
+		t.Errorf("re-sent hourly QNs %v, want two different", qns)
+	}
+}
