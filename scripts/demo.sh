@@ -43,11 +43,11 @@ die() { echo "demo: $*" >&2; exit 1; }
 # system land in their own time; say clearly which one is missing).
 has_command() { "$1" help 2>&1 | grep "^  $2 " >/dev/null; }
 
-# demo_password: a password the account rules accept (12+ characters, not
-# common), printed once to the operator.
+# demo_password: a password the account rules accept (10+ characters, three
+# of upper case, lower case, digits, symbols), printed once to the operator.
 demo_password() {
   if [ -n "$DEMO_PASSWORD" ]; then echo "$DEMO_PASSWORD"; return; fi
-  echo "demo-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  echo "Demo-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 }
 
 # demo_setup BIN DIR PASSWORD: seed, import the simulated registry, create
