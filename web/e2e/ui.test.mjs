@@ -197,6 +197,14 @@ describe('ecowatch web UI', () => {
     await page.fill('[data-test=user-form] input[name=password]', 'e2e-' + Date.now() + '-Hunan')
     await page.click('[data-test=user-form] button[type=submit]')
     await page.waitForFunction((n) => document.querySelector('[data-test=users]')?.textContent?.includes(n), name)
+    // A role change asks first, then the server has the new role.
+    await page.selectOption(`[data-test="role-${name}"]`, 'admin')
+    await page.click('[data-test=confirm]')
+    await page.waitForFunction(async (n) => {
+      const r = await fetch('/api/v1/users?limit=500')
+      const j = await r.json()
+      return j.items.some((u) => u.username === n && u.role === 'admin')
+    }, name, { polling: 500 })
   })
 
   test("an enterprise user sees their own enterprise but not another's", async () => {

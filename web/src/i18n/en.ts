@@ -76,6 +76,7 @@ export default {
   users: {
     title: 'Users and roles', username: 'Username', display_name: 'Name', role: 'Role', region: 'Region code', enterprise_id: 'Enterprise (credit code)',
     password: 'Initial password', add: 'Add user', delete: 'Delete', deleteTitle: 'Delete user {name}', deleteText: 'The user will no longer be able to sign in. This is recorded in the audit log.',
+    roleTitle: 'Change the role of {name}', roleText: 'The role changes from “{from}” to “{to}” at once; this is recorded in the audit log.',
     passwordRules: 'At least 10 characters with three of: upper case, lower case, digits, symbols; not containing the username.',
   },
   registry: {

@@ -76,6 +76,7 @@ export default {
   users: {
     title: '用户与角色', username: '用户名', display_name: '姓名', role: '角色', region: '行政区代码', enterprise_id: '企业（信用代码）',
     password: '初始密码', add: '添加用户', delete: '删除', deleteTitle: '删除用户 {name}', deleteText: '删除后该用户将无法登录，操作会记入审计日志。',
+    roleTitle: '更改 {name} 的角色', roleText: '角色将由“{from}”改为“{to}”，立即生效并记入审计日志。',
     passwordRules: '密码至少 10 位，含大写字母、小写字母、数字、符号中的三类，且不能包含用户名。',
   },
   registry: {
