@@ -29,7 +29,7 @@ export default {
     publicHint: 'Sign in to see devices, alarms and live events.',
     live: { connecting: 'Connecting', open: 'Live', closed: 'Disconnected' },
   },
-  feed: { device: 'Device {mn}: {state}', alarm: 'Alarm {who}: {msg}', frame: '{who} sent (CN {cn}) {values}' },
+  feed: { dropped: 'Too many events: some were not shown', device: 'Device {mn}: {state}', alarm: 'Alarm {who}: {msg}', frame: '{who} sent (CN {cn}) {values}' },
   deviceState: { active: 'in service', suspended: 'suspended', unregistered: 'unregistered', online: 'online', offline: 'offline', registered: 'registered', waiting: 'waiting', disabled: 'disabled', unknown: 'unknown', 'wrong-password': 'wrong password', 'clock-drift': 'clock drift', dropped: 'too many events, some not shown' },
   aqi: { level1: 'Excellent', level2: 'Good', level3: 'Lightly polluted', level4: 'Moderately polluted', level5: 'Heavily polluted', level6: 'Severely polluted' },
   air: {

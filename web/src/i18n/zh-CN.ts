@@ -29,7 +29,7 @@ export default {
     publicHint: '登录后可查看设备、报警和实时动态。',
     live: { connecting: '连接中', open: '实时', closed: '已断开' },
   },
-  feed: { device: '设备 {mn}：{state}', alarm: '报警 {who}：{msg}', frame: '{who} 上报（CN {cn}）{values}' },
+  feed: { dropped: '事件过多，部分动态未显示', device: '设备 {mn}：{state}', alarm: '报警 {who}：{msg}', frame: '{who} 上报（CN {cn}）{values}' },
   deviceState: { active: '在用', suspended: '停用', unregistered: '未注册', online: '上线', offline: '离线', registered: '已注册', waiting: '待注册', disabled: '已停用', unknown: '未知', 'wrong-password': '密码错误', 'clock-drift': '时钟偏差', dropped: '事件过多，部分未显示' },
   aqi: { level1: '优', level2: '良', level3: '轻度污染', level4: '中度污染', level5: '重度污染', level6: '严重污染' },
   air: {
