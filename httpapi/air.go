@@ -337,13 +337,16 @@ func (a *API) stations(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 	return a.writeList(w, r, "stations", out)
 }
 
-// SeriesAQIView is one hour or day of a station's AQI.
+// SeriesAQIView is one hour or day of a station's or a city's AQI.
 type SeriesAQIView struct {
-	Time    time.Time         `json:"time"`
-	AQI     *int              `json:"aqi"`
-	Level   int               `json:"level"`
-	Primary []string          `json:"primary_pollutant"`
-	Values  map[string]string `json:"values"`
+	Time     time.Time         `json:"time"`
+	AQI      *int              `json:"aqi"`
+	Level    int               `json:"level"`
+	Category string            `json:"category"`
+	English  string            `json:"category_en"`
+	Color    string            `json:"color"`
+	Primary  []string          `json:"primary_pollutant"`
+	Values   map[string]string `json:"values"`
 }
 
 // dayAQI computes the daily report of the day starting at t (CST) from
@@ -396,61 +399,130 @@ func (a *API) stationSeries(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	if !ok || pt.Kind != registry.KindAirStation {
 		return errorf(CodeNotFound, "air station %q: not found", code)
 	}
-	kind := r.URL.Query().Get("kind")
-	if kind == "" {
-		kind = "hour"
-	}
-	if kind != "hour" && kind != "day" {
-		return &Error{Code: CodeInvalid, Message: "kind: want hour or day", Fields: []FieldError{{"kind", "want hour or day"}}}
-	}
-	now := a.now().In(store.CST)
-	span, limit := 48*time.Hour, 31*24*time.Hour
-	if kind == "day" {
-		span, limit = 30*24*time.Hour, 366*24*time.Hour
-	}
-	from, to, err := timeRange(r, now.Add(-span), now.Add(time.Hour))
+	kind, from, to, err := a.seriesRange(r)
 	if err != nil {
 		return err
-	}
-	if to.Sub(from) > limit {
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("at most %s per request", limit), Fields: []FieldError{{"from", "range too long"}}}
-	}
-	if kind == "day" {
-		f := from.In(store.CST)
-		from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, store.CST)
 	}
 	// 24 hours before from, for the moving means of the first hours.
 	h, err := a.readHourly(r.Context(), code, from.Add(-24*time.Hour), to)
 	if err != nil {
 		return err
 	}
-	var out []SeriesAQIView
+	return a.writeList(w, r, "aqi-"+code, seriesItems(h, kind, from, to, rawValue))
+}
+
+// citySeries is a city's hourly or daily AQI: the hourly mean of its
+// non-background stations, as /air/cities/latest computes it, then the
+// same hourly and daily rules as a station's series.
+func (a *API) citySeries(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	s, err := a.snap(r.Context())
+	if err != nil {
+		return err
+	}
+	code := r.PathValue("code")
+	city := false
+	for _, g := range s.regions {
+		if g.Code == code && g.Level == registry.LevelCity {
+			city = true
+		}
+	}
+	if !city {
+		return errorf(CodeNotFound, "city %q: not found", code)
+	}
+	kind, from, to, err := a.seriesRange(r)
+	if err != nil {
+		return err
+	}
+	var sts []hourly
+	for _, pt := range s.pointList {
+		// HJ 663-2013 §4.2: the city's assessment leaves out background
+		// (对照) stations.
+		if pt.Kind != registry.KindAirStation || pt.Background || cityOf(pt.RegionCode) != code {
+			continue
+		}
+		h, err := a.readHourly(r.Context(), pt.Code, from.Add(-24*time.Hour), to)
+		if err != nil {
+			return err
+		}
+		sts = append(sts, h)
+	}
+	return a.writeList(w, r, "aqi-"+code, seriesItems(average(sts), kind, from, to, roundedValue))
+}
+
+// seriesRange reads kind (hour by default) and the from/to window of a
+// series request, with each kind's default span and limit; a daily
+// window starts at midnight CST.
+func (a *API) seriesRange(r *http.Request) (kind string, from, to time.Time, err error) {
+	kind = r.URL.Query().Get("kind")
+	if kind == "" {
+		kind = "hour"
+	}
+	if kind != "hour" && kind != "day" {
+		return "", from, to, &Error{Code: CodeInvalid, Message: "kind: want hour or day", Fields: []FieldError{{"kind", "want hour or day"}}}
+	}
+	now := a.now().In(store.CST)
+	span, limit := 48*time.Hour, 31*24*time.Hour
+	if kind == "day" {
+		span, limit = 30*24*time.Hour, 366*24*time.Hour
+	}
+	from, to, err = timeRange(r, now.Add(-span), now.Add(time.Hour))
+	if err != nil {
+		return "", from, to, err
+	}
+	if to.Sub(from) > limit {
+		return "", from, to, &Error{Code: CodeInvalid, Message: fmt.Sprintf("at most %s per request", limit), Fields: []FieldError{{"from", "range too long"}}}
+	}
+	if kind == "day" {
+		f := from.In(store.CST)
+		from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, store.CST)
+	}
+	return kind, from, to, nil
+}
+
+// rawValue shows a station's hourly value as stored; roundedValue shows a
+// city mean to the precision the hourly report publishes (integers in
+// µg/m³, CO to 0.1 mg/m³), as /air/cities/latest does.
+func rawValue(_ aqi.Pollutant, x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+func roundedValue(p aqi.Pollutant, x float64) string {
+	if p == aqi.CO {
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 0, 64)
+}
+
+// seriesItems computes the hourly or daily AQI of h over [from, to).
+func seriesItems(h hourly, kind string, from, to time.Time, format func(aqi.Pollutant, float64) string) []SeriesAQIView {
+	out := []SeriesAQIView{}
 	if kind == "hour" {
 		for t := from.Truncate(time.Hour).Unix(); t < to.Unix(); t += 3600 {
-			if _, any := h["a34004"][t]; !any && !hasHour(h, t) {
+			if !hasHour(h, t) {
 				continue
 			}
-			res := hourAQI(h, t)
-			v, l := viewResult(res)
-			sv := SeriesAQIView{Time: time.Unix(t, 0).In(store.CST), AQI: v, Level: l.Number, Primary: pollutants(res.Primary), Values: map[string]string{}}
+			sv := seriesView(time.Unix(t, 0).In(store.CST), hourAQI(h, t), map[string]string{})
 			for _, f := range airFactors {
 				if x, ok := h[f.code][t]; ok {
-					sv.Values[f.name] = strconv.FormatFloat(x, 'f', -1, 64)
+					sv.Values[f.name] = format(f.p, x)
 				}
 			}
 			out = append(out, sv)
 		}
-	} else {
-		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-			res, vals := dayAQI(h, d.Unix())
-			if len(vals) == 0 {
-				continue
-			}
-			v, l := viewResult(res)
-			out = append(out, SeriesAQIView{Time: d, AQI: v, Level: l.Number, Primary: pollutants(res.Primary), Values: vals})
-		}
+		return out
 	}
-	return a.writeList(w, r, "aqi-"+code, out)
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		res, vals := dayAQI(h, d.Unix())
+		if len(vals) == 0 {
+			continue
+		}
+		out = append(out, seriesView(d, res, vals))
+	}
+	return out
+}
+
+func seriesView(t time.Time, res aqi.Result, vals map[string]string) SeriesAQIView {
+	v, l := viewResult(res)
+	return SeriesAQIView{Time: t, AQI: v, Level: l.Number, Category: l.Category, English: l.English, Color: colour(l),
+		Primary: pollutants(res.Primary), Values: vals}
 }
 
 func hasHour(h hourly, t int64) bool {

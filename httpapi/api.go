@@ -163,6 +163,7 @@ func New(cfg Config) (*API, error) {
 		{"GET", "/regions/{code}/outline", anyone, "", "GeoJSON outlines of a region's children", a.outline},
 		{"GET", "/overview", signedIn, "", "Counts for the command centre", a.overview},
 		{"GET", "/air/cities/latest", anyone, auth.ScopeAirRead, "Latest hourly AQI per city", a.citiesLatest},
+		{"GET", "/air/cities/{code}/series", anyone, auth.ScopeAirRead, "Hourly or daily AQI of a city", a.citySeries},
 		{"GET", "/air/stations", signedIn, auth.ScopeAirRead, "Air monitoring stations", a.stations},
 		{"GET", "/air/stations/{code}/series", signedIn, auth.ScopeAirRead, "Hourly or daily AQI of a station", a.stationSeries},
 		{"GET", "/enterprises", signedIn, auth.ScopeSourcesRead, "Enterprises", a.enterprises},

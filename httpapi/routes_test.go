@@ -32,6 +32,7 @@ var access = map[string][]string{
 	"GET /regions/{code}/outline":     {"public", "province", "city", "enforcement", "enterprise", "client", "admin"},
 	"GET /overview":                   {"province", "city", "enforcement", "enterprise", "client", "admin"},
 	"GET /air/cities/latest":          {"public", "province", "city", "enforcement", "enterprise", "client", "admin"},
+	"GET /air/cities/{code}/series":   {"public", "province", "city", "enforcement", "enterprise", "client", "admin"},
 	"GET /air/stations":               {"province", "city", "enforcement", "enterprise", "client", "admin"},
 	"GET /air/stations/{code}/series": {"province", "city", "enforcement", "enterprise", "client", "admin"},
 	"GET /enterprises":                {"province", "city", "enforcement", "enterprise", "client", "admin"},
@@ -76,7 +77,7 @@ func (f *fixture) request(t *testing.T, key string) (method, path, body string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := strings.NewReplacer("{code}/outline", storetest.Province+"/outline", "stations/{code}", "stations/"+storetest.Station,
+	r := strings.NewReplacer("{code}/outline", storetest.Province+"/outline", "cities/{code}", "cities/"+storetest.City, "stations/{code}", "stations/"+storetest.Station,
 		"enterprises/{id}", "enterprises/"+storetest.CreditCode, "points/{code}", "points/"+storetest.Outlet,
 		"frames/{id}", fmt.Sprintf("frames/%d", frameID), "users/{id}", fmt.Sprintf("users/%d", victim.ID),
 		"tokens/{id}", fmt.Sprintf("tokens/%d", toks[0].ID))
