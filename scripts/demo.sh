@@ -64,10 +64,12 @@ demo_setup() {
   "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
   echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets and devices)"
   if use_simulate "$bin"; then
-    for t in enterprises points devices; do
+    # limits after devices: the outlets' emission limits, so their charts
+    # have limit lines.
+    for t in enterprises points devices limits; do
       "$bin" simulate --devices "$DEMO_ENTERPRISES" --seed "$DEMO_SEED" --print-registry "$t" >"$dir/registry-$t.csv"
     done
-    "$bin" registry import --data-dir "$dir" "$dir"/registry-{enterprises,points,devices}.csv >/dev/null
+    "$bin" registry import --data-dir "$dir" "$dir"/registry-{enterprises,points,devices,limits}.csv >/dev/null
     # The real air stations seeded above get devices from the feeder, which
     # sends their last 24 hours at once: the map is coloured within a minute.
     node "$feeder" registry "$dir/stations" 0 "$DEMO_SEED" "$dir/points.json"

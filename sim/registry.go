@@ -10,7 +10,7 @@ import (
 )
 
 // RegistryTables are the tables WriteRegistry can print, in import order.
-var RegistryTables = []string{"enterprises", "points", "devices"}
+var RegistryTables = []string{"enterprises", "points", "devices", "limits"}
 
 // simRegion is Changsha (430100), where simulated points are placed.
 const simRegion = "430100"
@@ -41,9 +41,44 @@ func pointKind(k Kind) registry.PointKind {
 
 func hasEnterprise(k Kind) bool { return k == FlueGas || k == Wastewater }
 
+// outletLimit is an emission limit of a simulated outlet's factor.
+type outletLimit struct {
+	factor, limit, standard, validFrom, referenceO2 string
+}
+
+// outletLimits are the limits printed for each outlet kind, so simulated
+// outlets have limit lines and exceedances (the profiles' Limit values are
+// these numbers).
+//
+// The coal unit (FlueGas, mg/m³ at 6 % O2, the reference oxygen of GB
+// 13223-2011 §5.2 for solid-fuel boilers): the ultra-low emission limits SO2
+// 35, NOx (as NO2) 50 and particulate matter 10. These are not in GB
+// 13223-2011 itself (its Table 2 special limits are 50, 100 and 20): they
+// come from the 2015 ultra-low emission plan for coal power units
+// (环发〔2015〕164号), which measures them on the basis of GB 13223-2011;
+// valid from that plan's date.
+//
+// The wastewater outlet (mg/L): GB 8978-1996 Table 4 (units built from
+// 1998-01-01), grade 1, other dischargers: COD 100, NH3-N 15, phosphate
+// (as P) 0.5. GB 8978-1996 sets no total-nitrogen limit, so w21001 gets
+// none here.
+var outletLimits = map[Kind][]outletLimit{
+	FlueGas: {
+		{"a21026", "35", "GB 13223-2011 超低排放 (环发〔2015〕164号)", "2015-12-11", "6"},
+		{"a21002", "50", "GB 13223-2011 超低排放 (环发〔2015〕164号)", "2015-12-11", "6"},
+		{"a34013", "10", "GB 13223-2011 超低排放 (环发〔2015〕164号)", "2015-12-11", "6"},
+	},
+	Wastewater: {
+		{"w01018", "100", "GB 8978-1996 一级", "1998-01-01", ""},
+		{"w21003", "15", "GB 8978-1996 一级", "1998-01-01", ""},
+		{"w21011", "0.5", "GB 8978-1996 一级", "1998-01-01", ""},
+	},
+}
+
 // WriteRegistry prints one table of the simulated fleet as a CSV that
 // `ecowatch registry import` reads (the importer's column names): the
-// enterprises of the outlets, the points, or the devices. Import them in the
+// enterprises of the outlets, the points, the devices, or the outlets'
+// emission limits. Import them in the
 // order of RegistryTables.
 func WriteRegistry(w io.Writer, specs []Spec, table string) error {
 	cw := csv.NewWriter(w)
@@ -81,6 +116,13 @@ func WriteRegistry(w io.Writer, specs []Spec, table string) error {
 		_ = cw.Write([]string{"mn", "protocol_version", "state", "password", "quirks", "point_code"})
 		for _, s := range specs {
 			_ = cw.Write([]string{s.MN, "HJ212-2017", string(registry.DeviceActive), s.PW, "", s.Point})
+		}
+	case "limits":
+		_ = cw.Write([]string{"point_code", "factor", "limit", "standard", "valid_from", "valid_to", "reference_o2"})
+		for _, s := range specs {
+			for _, l := range outletLimits[s.Kind] {
+				_ = cw.Write([]string{s.Point, l.factor, l.limit, l.standard, l.validFrom, "", l.referenceO2})
+			}
 		}
 	default:
 		return fmt.Errorf("sim: unknown registry table %q (want one of %s)", table, strings.Join(RegistryTables, ", "))

@@ -15,7 +15,7 @@ import (
 // simulateCommand runs virtual HJ 212 devices against a gateway:
 //
 //	ecowatch simulate [--addr HOST:PORT] [--devices N | --devices-csv FILE] [--speed X] …
-//	ecowatch simulate --print-registry enterprises|points|devices [--devices N]
+//	ecowatch simulate --print-registry enterprises|points|devices|limits [--devices N]
 func simulateCommand() command {
 	return command{
 		Name:    "simulate",
@@ -36,6 +36,7 @@ re-sends after 10 s without 9014 (3 times), and answers platform requests.
   ecowatch simulate --devices 500 --print-registry enterprises > e.csv
   ecowatch simulate --devices 500 --print-registry points > p.csv
   ecowatch simulate --devices 500 --print-registry devices > d.csv
+  ecowatch simulate --devices 500 --print-registry limits > l.csv
 
 --faults takes a comma-separated list applied to the first --faulty devices:
   exceed, offline=DURATION, flat, flag=M|C|D, badcrc=N (every N-th frame),
@@ -59,7 +60,7 @@ func runSimulate(ctx context.Context, e env, args []string) error {
 	faultS := fs.String("faults", "", "faults to inject (see above)")
 	faulty := fs.Int("faulty", 0, "how many of the first devices get --faults (default all when --faults is set)")
 	dur := fs.Duration("duration", 0, "stop after this real duration (0 = until interrupted)")
-	table := fs.String("print-registry", "", "print a registry import table (enterprises, points, devices) and exit")
+	table := fs.String("print-registry", "", "print a registry import table (enterprises, points, devices, limits) and exit")
 	printDevices := fs.Bool("print-devices", false, "print the device list as a --devices-csv file and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,5 +101,57 @@ func TestBenchGateway(t *testing.T) {
 	}
 	if code, _, errs := simRun(t, "bench", "gateway", "--addr", "192.0.2.1:9212", "--conns", "1", "--duration", "1s"); code == 0 || !strings.Contains(errs, "loopback") {
 		t.Errorf("remote address: exit %d, %s", code, errs)
+	}
+}
+
+// TestSimulateRegistryImports: the four printed tables of a 4-device fleet
+// (one of each profile: flue gas, wastewater, air station, water station)
+// import cleanly after `seed hunan`, in RegistryTables order. Expected
+// counts: 2 enterprises (the two outlets), 4 points, 4 devices, and 6
+// limits: 3 for the coal unit (SO2, NOx, PM ultra-low) and 3 for the
+// wastewater outlet (GB 8978-1996 grade 1 COD, NH3-N, phosphate), as
+// sim's outletLimits lists them.
+func TestSimulateRegistryImports(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCmd(t, nil, "seed", "hunan", "--data-dir", dir); code != 0 {
+		t.Fatalf("seed: %d %s", code, errs)
+	}
+	var files []string
+	for _, table := range []string{"enterprises", "points", "devices", "limits"} {
+		code, out, errs := simRun(t, "simulate", "--devices", "4", "--print-registry", table)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", table, code, errs)
+		}
+		p := filepath.Join(dir, table+".csv")
+		if err := os.WriteFile(p, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	code, out, errs := runCmd(t, nil, append([]string{"registry", "import", "--data-dir", dir}, files...)...)
+	if code != 0 || !strings.HasPrefix(out, "imported enterprises 2, points 4, devices 4, limits 6") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd(t, nil, "registry", "list", "limits", "--json", "--data-dir", dir)
+	var got struct {
+		Limits []struct {
+			PointCode, Factor, Standard string
+			Value                       float64
+			ReferenceO2                 *float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v (%d)\n%s", err, code, out)
+	}
+	found := 0
+	for _, l := range got.Limits {
+		switch {
+		case l.Factor == "a21026" && l.Value == 35 && l.ReferenceO2 != nil && *l.ReferenceO2 == 6 && strings.HasPrefix(l.Standard, "GB 13223-2011"),
+			l.Factor == "w21003" && l.Value == 15 && l.ReferenceO2 == nil && strings.HasPrefix(l.Standard, "GB 8978-1996"):
+			found++
+		}
+	}
+	if len(got.Limits) != 6 || found != 2 {
+		t.Errorf("limits: %+v", got.Limits)
 	}
 }
