@@ -101,6 +101,34 @@ describe('ecowatch web UI', () => {
     const { page } = b
     await page.goto(base() + '/air')
     await page.waitForSelector('[data-test=air-stations] tr:nth-child(2)')
+    // The city chart: the first city with data is charted from
+    // /air/cities/{code}/series (the feeder sent every station's last 24
+    // hours); choosing another city in the selector redraws it for that
+    // city, with as many AQI values as the API gives.
+    const chartCity = () => page.getAttribute('[data-test=city-chart]', 'data-city')
+    const drawn = (c) => page.waitForFunction((c) => {
+      const el = document.querySelector('[data-test=city-chart]')
+      return el?.getAttribute('data-city') === c && el.querySelector('canvas') && Number(el.getAttribute('data-points')) > 0
+    }, c, { timeout: 45_000, polling: 1000 })
+    await page.waitForSelector('[data-test=city-chart] canvas', { timeout: 45_000 })
+    const first = await chartCity()
+    await drawn(first)
+    const choices = await page.$$eval('[data-test=city-select] option', (os) => os.map((o) => o.value))
+    assert.ok(choices.length >= 2, `city selector offers ${choices.length} cities`)
+    const other = choices.find((c) => c !== first)
+    await page.selectOption('[data-test=city-select]', other)
+    await drawn(other)
+    const n = Number(await page.getAttribute('[data-test=city-chart]', 'data-points'))
+    const fromApi = await api(page, `/air/cities/${other}/series?kind=hour&limit=500`)
+    const apiN = fromApi.items.filter((p) => p.aqi !== null).length
+    assert.ok(n > 0 && apiN > 0 && Math.abs(n - apiN) <= 2, `city chart draws ${n} hourly AQI values, API has ${apiN} (last 48 h)`)
+    assert.ok(fromApi.items.every((p) => p.color && 'primary_pollutant' in p), 'series items carry colour and primary pollutant')
+    // The city's calendar heat map: drawn when the API has daily AQI for
+    // the city, else the panel says there is none yet (the feeder's 24
+    // hours may not fill 20 hours of one day, HJ 663's minimum).
+    const days = await api(page, `/air/cities/${other}/series?kind=day&limit=500&from=${new Date(Date.now() - 183 * 86400e3).toISOString().slice(0, 10)}`)
+    if (days.items.some((p) => p.aqi !== null)) await page.waitForSelector('[data-test=city-calendar-panel] [data-test=city-calendar] canvas')
+    else await page.waitForSelector('[data-test=city-calendar-panel] [data-test=empty]')
     await shot(page, 'air')
     await page.goto(base() + '/devices')
     await page.waitForSelector('[data-test=devices] tr:nth-child(2)')

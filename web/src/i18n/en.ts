@@ -37,6 +37,7 @@ export default {
     region: 'Region', city: 'City', time: 'Time', category: 'Level', primary: 'Primary pollutant', background: 'Background',
     hourly: 'hourly AQI', daily: 'daily AQI', showDaily: 'Show daily', showHourly: 'Show hourly', table: 'Table',
     calendar: 'Daily AQI calendar: {name}', noStations: 'No stations yet: import them first.', noCityData: 'No hourly data yet.',
+    chooseCity: 'City', cityMean: 'City value: the hourly mean of its stations, background stations left out (HJ 663).', noDailyData: 'No daily data yet.',
   },
   sources: {
     title: 'Enterprises', allRegions: 'All cities', allCategories: 'All key-unit categories', allStatus: 'Any status', industry: 'Industry',

@@ -37,6 +37,7 @@ export default {
     region: '行政区', city: '市州', time: '时间', category: '级别', primary: '首要污染物', background: '对照点',
     hourly: '小时 AQI', daily: '日 AQI', showDaily: '看日数据', showHourly: '看小时数据', table: '数据表',
     calendar: '{name} 日 AQI 日历', noStations: '尚无监测站，请先导入站点。', noCityData: '尚无小时数据。',
+    chooseCity: '市州', cityMean: '城市数值为各评价点（不含对照点）小时浓度的平均（HJ 663）。', noDailyData: '尚无日数据。',
   },
   sources: {
     title: '排污单位', allRegions: '全部市州', allCategories: '全部重点类别', allStatus: '全部状态', industry: '行业',
