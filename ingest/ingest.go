@@ -140,6 +140,9 @@ func (c *Consumer) Start(ctx context.Context, b bus.Bus) error {
 func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
 	recs := make([]Record, 0, len(batch))
 	var m gateway.Message
+	// One frame decoded into again and again: its CP slice is reused, and
+	// the measurements keep only strings, which DecodeInto allocates anew.
+	var f hj212.Frame
 	for _, msg := range batch {
 		if err := m.UnmarshalBinary(msg.Data); err != nil {
 			// Not from a gateway this build understands: keeping it would
@@ -150,7 +153,7 @@ func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
 			c.logger().Error("ingest: bad message skipped", "subject", msg.Subject, "err", err)
 			continue
 		}
-		recs = append(recs, RecordOf(&m, c.loc()))
+		recs = append(recs, recordOf(&m, c.loc(), &f))
 	}
 	if len(recs) == 0 {
 		return nil
@@ -185,13 +188,17 @@ func (c *Consumer) loc() *time.Location {
 // RecordOf builds the record of a gateway message: always its frame, and
 // measurements when the gateway accepted it for a registered point.
 func RecordOf(m *gateway.Message, loc *time.Location) Record {
+	return recordOf(m, loc, new(hj212.Frame))
+}
+
+// recordOf is RecordOf decoding into f.
+func recordOf(m *gateway.Message, loc *time.Location, f *hj212.Frame) Record {
 	r := Record{Frame: store.Frame{Received: m.Received, Remote: m.Remote, MN: m.MN, CN: m.CN, QN: m.QN,
 		Raw: m.Raw, Verdict: m.Verdict, Diagnostics: m.Detail}}
 	if m.Verdict != gateway.VerdictOK || m.Point == "" {
 		return r
 	}
-	f, err := m.Frame()
-	if err != nil {
+	if err := hj212.DecodeInto(f, m.Raw, m.Mode); err != nil {
 		// The gateway decoded it in this mode; a failure here means the
 		// codec changed between them. The frame is still archived.
 		r.Frame.Diagnostics += "; ingest decode: " + err.Error()

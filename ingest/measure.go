@@ -39,7 +39,9 @@ func Measurements(f *hj212.Frame, point string, loc *time.Location) ([]store.Mea
 		return nil, fmt.Errorf("ingest: %s upload without a usable DataTime: %w", f.CN, err)
 	}
 	legacy := f.Version() == hj212.V2005
-	var out []store.Measurement
+	// A factor usually has a value and a flag field: sized so that a
+	// frame's values need one allocation instead of a growing slice's five.
+	out := make([]store.Measurement, 0, len(f.CP)/2+1)
 	var bad []string
 	index := func(code string) int {
 		for i := len(out) - 1; i >= 0; i-- {
