@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"flag"
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"ecowatch/hj212"
 	"ecowatch/registry"
 	"ecowatch/store"
+	"ecowatch/store/postgres/pgtest"
 )
 
 // serviceOrSkip skips when a test service is unreachable, saying how to
@@ -42,34 +41,16 @@ func serviceOrSkip(t *testing.T, what string, err error) {
 // an acknowledged frame is in the stream, and the store writer brings it
 // into PostgreSQL.
 func TestServeScaledPostgresNATS(t *testing.T) {
-	pgURL := os.Getenv("ECOWATCH_TEST_POSTGRES")
-	if pgURL == "" {
-		pgURL = "postgres://postgres@127.0.0.1:5432/test"
-	}
 	natsURL := os.Getenv("ECOWATCH_TEST_NATS")
 	if natsURL == "" {
 		natsURL = "nats://127.0.0.1:4222"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := sql.Open("pgx", pgURL)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	serviceOrSkip(t, "PostgreSQL at "+pgURL+" (set ECOWATCH_TEST_POSTGRES)", err)
-	defer admin.Close()
+	pgURL := pgtest.SchemaURL(t, "ecowatch_serve")
 	var rnd [5]byte
 	rand.Read(rnd[:])
 	id := hex.EncodeToString(rnd[:])
-	schema := "ecowatch_serve_" + id
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, _ := url.Parse(pgURL)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 
 	probe, err := jetstream.Open(ctx, jetstream.Options{URL: natsURL, Prefix: "t" + id, Stream: "T" + id})
 	serviceOrSkip(t, "NATS JetStream at "+natsURL+" (set ECOWATCH_TEST_NATS)", err)
@@ -81,7 +62,7 @@ func TestServeScaledPostgresNATS(t *testing.T) {
 	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Settings.flags(fs)
-	if err := fs.Parse([]string{"--postgres", u.String(), "--nats", natsURL, "--nats-prefix", "t" + id,
+	if err := fs.Parse([]string{"--postgres", pgURL, "--nats", natsURL, "--nats-prefix", "t" + id,
 		"--nats-stream", "T" + id, "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--clock-drift", "-1s"}); err != nil {
 		t.Fatal(err)
 	}

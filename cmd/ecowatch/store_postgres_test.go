@@ -1,58 +1,13 @@
 package main
 
 import (
-	"context"
-	"database/sql"
-	"fmt"
-	"net/url"
-	"os"
+	"ecowatch/store/postgres/pgtest"
 	"strings"
 	"testing"
-	"time"
 )
 
-// postgresTestURL returns a URL of a fresh schema on the test PostgreSQL
-// (ECOWATCH_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test)
-// and drops the schema after the test. Unreachable: skip, or fail when
-// CI=true.
-func postgresTestURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("ECOWATCH_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL unreachable at %s (%v); start it or set ECOWATCH_TEST_POSTGRES to run this test", base, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: a failure, not a skip)")
-		}
-		t.Skip(msg)
-	}
-	schema := fmt.Sprintf("ecowatch_cmdtest_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// postgresTestURL returns a URL of a fresh schema on the test PostgreSQL.
+func postgresTestURL(t *testing.T) string { return pgtest.SchemaURL(t, "ecowatch_cmdtest") }
 
 func TestPostgresSeedImportList(t *testing.T) {
 	pg := map[string]string{"ECOWATCH_POSTGRES": postgresTestURL(t)} // from the environment

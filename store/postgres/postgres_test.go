@@ -3,62 +3,20 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"net/url"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"ecowatch/store"
+	"ecowatch/store/postgres/pgtest"
 	"ecowatch/store/storetest"
 )
 
-const defaultTestURL = "postgres://postgres@127.0.0.1:5432/test"
-
-var schemaSeq atomic.Int64
-
-// openTemp opens a store in a schema of its own, so parallel test
-// packages and runs never collide, and drops the schema afterwards. Where
-// PostgreSQL is unreachable the test skips, saying how to enable it,
-// except under CI=true, where that is a failure.
+// openTemp opens a store in a schema of its own (see pgtest).
 func openTemp(t testing.TB) *Store {
 	t.Helper()
-	base := os.Getenv("ECOWATCH_TEST_POSTGRES")
-	if base == "" {
-		base = defaultTestURL
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL unreachable at %s (%v); start it or set ECOWATCH_TEST_POSTGRES to a reachable URL to run the PostgreSQL tests", base, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: this is a failure, not a skip)")
-		}
-		t.Skip(msg)
-	}
-	schema := fmt.Sprintf("ecowatch_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop test schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := Open(ctx, u.String())
+	s, err := Open(ctx, pgtest.SchemaURL(t, "ecowatch_test"))
 	if err != nil {
 		t.Fatal(err)
 	}
