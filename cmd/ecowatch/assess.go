@@ -222,15 +222,12 @@ func assessAQI(ctx context.Context, e env, rulesName string, daily, jsonOut bool
 		}
 	}
 	for line := 2; ; line++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
+		rec, err := nextRecord(ctx, cr, line)
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return err
 		}
 		out := aqiRow(layout, header, rec, fixed, dateCol, rep)
 		if jsonOut {
@@ -486,15 +483,12 @@ func assessCityYear(ctx context.Context, e env, o cityYearOptions) error {
 		warned++
 	}
 	for line := 2; ; line++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
+		rec, err := nextRecord(ctx, cr, line)
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return err
 		}
 		if len(rec) != len(header) {
 			warn("line %d: %d fields, header has %d: skipped", line, len(rec), len(header))
@@ -749,15 +743,12 @@ func assessWater(ctx context.Context, e env, bodyName, targetName, group string,
 	var secs []*section
 	byID := map[string]*section{}
 	for line := 2; ; line++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
+		rec, err := nextRecord(ctx, cr, line)
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return err
 		}
 		id := "line " + strconv.Itoa(line)
 		if idCol >= 0 && idCol < len(rec) {
@@ -860,4 +851,21 @@ func readFile(name string, read func(io.Reader) error) error {
 	}
 	defer f.Close()
 	return read(f)
+}
+
+// nextRecord reads the CSV record on the given line, returning io.EOF
+// itself at the end, ctx's error once it is done, and any other error with
+// its line number.
+func nextRecord(ctx context.Context, cr *csv.Reader, line int) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rec, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, fmt.Errorf("line %d: %w", line, err)
+	}
+	return rec, nil
 }
