@@ -58,9 +58,20 @@ var access = map[string][]string{
 	"GET /audit":                      {"province", "admin"},
 }
 
+// featureRequests build the concrete requests of a feature's routes (see
+// feature in api.go); each feature's test file appends one from an init
+// function, together with its routes' rows of the access table. ok false
+// leaves the key to the next.
+var featureRequests []func(t *testing.T, f *fixture, key string) (method, path, body string, ok bool)
+
 // request builds a concrete request for a route of the table.
 func (f *fixture) request(t *testing.T, key string) (method, path, body string) {
 	t.Helper()
+	for _, fr := range featureRequests {
+		if m, p, b, ok := fr(t, f, key); ok {
+			return m, p, b
+		}
+	}
 	ctx := context.Background()
 	method, pattern, _ := strings.Cut(key, " ")
 	path = pattern

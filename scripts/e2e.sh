@@ -45,4 +45,6 @@ export ECOWATCH_URL="http://$HTTP_ADDR" ECOWATCH_E2E_PASSWORD="$pw"
 ECOWATCH_E2E_ENTERPRISE=$(cat "$dir/enterprise") ECOWATCH_E2E_OTHER_ENTERPRISE=$(cat "$dir/other-enterprise")
 export ECOWATCH_E2E_ENTERPRISE ECOWATCH_E2E_OTHER_ENTERPRISE
 cd web
-timeout 180 node --test --test-concurrency=1 --test-reporter=spec e2e/
+# E2E_TESTS narrows the run to some files, e.g. E2E_TESTS=e2e/alarms.test.mjs.
+# shellcheck disable=SC2086
+timeout 600 node --test --test-concurrency=1 --test-reporter=spec ${E2E_TESTS:-e2e/}

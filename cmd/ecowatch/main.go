@@ -38,8 +38,16 @@ type command struct {
 // command's usage; main exits with status 2 without printing it again.
 var errUsage = errors.New("usage")
 
+// extraCommands are the commands registered by registerCommand.
+var extraCommands []func() command
+
+// registerCommand adds a domain's command (alarm, case, audit, report,
+// inspect, …) from an init function in that command's own file, so that
+// adding one does not touch this list.
+func registerCommand(c func() command) { extraCommands = append(extraCommands, c) }
+
 func commands() []command {
-	return []command{
+	cs := []command{
 		hj212Command(),
 		assessCommand(),
 		migrateCommand(),
@@ -53,6 +61,10 @@ func commands() []command {
 		userCommand(),
 		versionCommand(),
 	}
+	for _, c := range extraCommands {
+		cs = append(cs, c())
+	}
+	return cs
 }
 
 func main() {

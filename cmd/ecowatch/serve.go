@@ -231,8 +231,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if !ok {
 		return fmt.Errorf("store %T keeps no accounts", m.Store)
 	}
-	m.API, err = httpapi.New(httpapi.Config{Store: m.Store, Accounts: accounts, Gateway: m.Gateway, Bus: m.Bus,
-		Logger: log, TrustProxy: m.Settings.TrustProxy})
+	apiCfg := httpapi.Config{Store: m.Store, Accounts: accounts, Gateway: m.Gateway, Bus: m.Bus,
+		Logger: log, TrustProxy: m.Settings.TrustProxy}
+	for _, p := range serveParts {
+		if err := p.start(runCtx, m, &apiCfg); err != nil {
+			return fmt.Errorf("start %s: %w", p.name, err)
+		}
+	}
+	m.API, err = httpapi.New(apiCfg)
 	if err != nil {
 		return err
 	}
@@ -252,6 +258,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		"store", storeName(m.Settings), "bus", busName(m.Settings))
 	return nil
 }
+
+// servePart is a domain's share of `ecowatch serve` (the alarm engine,
+// case escalation schedules, report generation, …), registered from an
+// init function in the domain's own file with addServePart. start runs in
+// Run after the store, bus and gateway are up and before the API is
+// built: it starts the part's background work on ctx (counted in m.bg
+// when it uses the store, so Close waits for it) and puts the part's
+// services into the API's Config.
+type servePart struct {
+	name  string
+	start func(ctx context.Context, m *Main, api *httpapi.Config) error
+}
+
+var serveParts []servePart
+
+func addServePart(p servePart) { serveParts = append(serveParts, p) }
 
 func busName(s serveSettings) string {
 	if s.NATS != "" {

@@ -4,6 +4,7 @@ import App from './App.vue'
 import { i18n } from './i18n'
 import { loadSession, session } from './lib/api'
 import Overview from './views/Overview.vue'
+import { features } from './features'
 
 // Pages other than the command centre load on first visit, so the big
 // screen's first paint carries only the map.
@@ -18,6 +19,7 @@ const router = createRouter({
     { path: '/frames/:id', name: 'frame', component: () => import('./views/Frame.vue'), props: true },
     { path: '/devices', name: 'devices', component: () => import('./views/Devices.vue') },
     { path: '/admin', name: 'admin', component: () => import('./views/Admin.vue') },
+    ...features.flatMap((f) => f.routes ?? []),
     { path: '/:rest(.*)*', name: 'missing', component: () => import('./views/Missing.vue'), meta: { public: true } },
   ],
 })
@@ -33,5 +35,10 @@ router.beforeEach(async (to) => {
   }
   if (!to.meta.public && !session.user) return { name: 'login', query: { next: to.fullPath } }
 })
+
+for (const f of features) {
+  i18n.global.mergeLocaleMessage('zh-CN', { [f.name]: f.messages['zh-CN'] })
+  i18n.global.mergeLocaleMessage('en', { [f.name]: f.messages.en })
+}
 
 createApp(App).use(i18n).use(router).mount('#app')

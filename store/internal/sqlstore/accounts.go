@@ -288,34 +288,12 @@ func (db *DB) DeleteToken(ctx context.Context, id int64) error {
 // writer takes it at BEGIN; PostgreSQL locks the table), so two appends
 // never chain to the same entry.
 func (db *DB) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
-	if e.Action == "" {
-		return e, fmt.Errorf("%w: audit: action: empty", store.ErrInvalid)
-	}
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	e.Time = cst(e.Time.Unix())
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return e, err
-	}
-	defer tx.Rollback()
-	if db.d.Dollar {
-		if _, err := tx.ExecContext(ctx, "LOCK TABLE audit_log IN EXCLUSIVE MODE"); err != nil {
-			return e, fmt.Errorf("audit: %w", err)
-		}
-	}
-	err = tx.QueryRowContext(ctx, "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&e.PrevHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return e, fmt.Errorf("audit: %w", err)
-	}
-	e.Hash = store.AuditHash(e.PrevHash, e)
-	err = tx.QueryRowContext(ctx, db.d.Q(`INSERT INTO audit_log (t, actor, action, object, detail, remote, prev_hash, hash)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), e.Time.Unix(), e.Actor, e.Action, e.Object, e.Detail, e.Remote, e.PrevHash, e.Hash).Scan(&e.ID)
-	if err != nil {
-		return e, fmt.Errorf("audit: %w", err)
-	}
-	return e, tx.Commit()
+	err := db.SQL().Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = db.SQL().AppendAudit(ctx, tx, e)
+		return err
+	})
+	return e, err
 }
 
 // Audit implements store.Accounts.

@@ -105,6 +105,9 @@ func New(d *Dialect, w, r *sql.DB, closer func() error) *DB {
 // Writer is the writer pool, for backend-specific operations.
 func (db *DB) Writer() *sql.DB { return db.w }
 
+// SQL is the handle domain repositories keep their tables through.
+func (db *DB) SQL() store.SQL { return store.SQL{W: db.w, R: db.r, Postgres: db.d.Dollar} }
+
 // Close closes the pools.
 func (db *DB) Close() error { return db.closer() }
 
