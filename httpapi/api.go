@@ -58,7 +58,10 @@ type Config struct {
 	Accounts store.Accounts
 	Gateway  Gateway
 	Bus      bus.Bus
-	Logger   *slog.Logger
+	// Cases opens rectification cases for the other features; nil until
+	// the cases feature sets it up.
+	Cases  CaseOpener
+	Logger *slog.Logger
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 	// Hasher hashes new passwords; the zero value is auth.DefaultHasher.
