@@ -381,7 +381,8 @@ func (a *API) opendataMeasurements(w http.ResponseWriter, r *http.Request, _ aut
 	if kind == store.Day {
 		span = 30 * 24 * time.Hour
 	}
-	from, to, err := timeRange(r, now.Add(-span).Truncate(time.Hour), now.Add(time.Hour).Truncate(time.Hour))
+	end := now.Add(time.Hour).Truncate(time.Hour)
+	from, to, err := timeRange(r, end.Add(-span), end)
 	if err != nil {
 		return err
 	}

@@ -187,6 +187,9 @@ func (k *Keys) Decide(ctx context.Context, id int64, status, note, actor, remote
 		if !ok {
 			return fmt.Errorf("%w: opendata key %d is %s and cannot become %s", store.ErrConflict, id, from, status)
 		}
+		if note == "" {
+			note = key.Note // a revocation without a note keeps the approval's
+		}
 		if _, err := tx.ExecContext(ctx, k.SQL.Q("UPDATE opendata_key SET status = ?, decided = ?, decided_by = ?, note = ? WHERE id = ?"),
 			status, now.Unix(), actor, note, id); err != nil {
 			return err

@@ -181,7 +181,7 @@ type PolicyView struct {
 	Resource string `json:"resource"`
 	Field    string `json:"field"`
 	Public   bool   `json:"public"`
-	Note     string `json:"note"`
+	Note     string `json:"description"`
 }
 
 // View lists every declared field and whether it is published.
