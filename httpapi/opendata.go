@@ -746,7 +746,7 @@ func (a *API) opendataRequestKey(w http.ResponseWriter, r *http.Request, _ auth.
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": key.ID, "key": secret, "prefix": key.Prefix, "status": key.Status,
-		"message": "Keep the key: it is shown only once. It works at the public's limits until an administrator approves it.",
+		"message":    "Keep the key: it is shown only once. It works at the public's limits until an administrator approves it.",
 		"message_zh": "请妥善保存密钥，它只显示这一次。管理员批准前，按匿名访问的频率限制使用。"})
 	return nil
 }

@@ -124,18 +124,18 @@ var opendataAllowed = func() map[string][]string {
 	f := opendata.FieldNames
 	advice := []string{"level", "effect", "effect_en", "measure", "measure_en"}
 	return map[string][]string{
-		"/open/policy":     {"items", "resource", "field", "public", "description"},
-		"/open/stations":   with(page, f(opendata.Station)),
-		"/open/sections":   with(page, f(opendata.Section)),
+		"/open/policy":      {"items", "resource", "field", "public", "description"},
+		"/open/stations":    with(page, f(opendata.Station)),
+		"/open/sections":    with(page, f(opendata.Section)),
 		"/open/enterprises": with(page, f(opendata.Enterprise)),
 		"/open/enterprises/" + storetest.CreditCode: with([]string{"enterprise", "year", "outlets", "outlet", "factors",
 			"factor", "name", "unit", "limit", "standard", "converted", "latest", "hours", "exceedance_hours", "time", "value", "flag", "exceeded"},
 			f(opendata.Enterprise), f(opendata.Outlet)),
-		"/open/measurements":                                with(page, f(opendata.Measurement)),
-		"/open/measurements?point=" + storetest.Outlet:      with(page, f(opendata.Measurement)),
-		"/open/aqi?point=" + storetest.Station:              with(page, f(opendata.AQI)),
-		"/open/aqi?city=" + storetest.City + "&kind=day":    with(page, f(opendata.AQI)),
-		"/open/assessments?period=day":                      with(page, f(opendata.Assessment)),
+		"/open/measurements":                             with(page, f(opendata.Measurement)),
+		"/open/measurements?point=" + storetest.Outlet:   with(page, f(opendata.Measurement)),
+		"/open/aqi?point=" + storetest.Station:           with(page, f(opendata.AQI)),
+		"/open/aqi?city=" + storetest.City + "&kind=day": with(page, f(opendata.AQI)),
+		"/open/assessments?period=day":                   with(page, f(opendata.Assessment)),
 		"/open/air/now": with([]string{"time", "cities", "stations", "advice", "region", "name", "name_en", "aqi", "level", "category",
 			"category_en", "color", "primary_pollutant", "values", "rules", "station", "latest"}, advice, f(opendata.Station)),
 	}
