@@ -145,10 +145,10 @@ func TestExceedances(t *testing.T) {
 		return store.Measurement{Factor: "a21026", Time: from.AddDate(0, months, 1), Values: v}
 	}
 	ms := []store.Measurement{
-		at(0, store.Values{Flag: "N"}.With(store.Avg, 30).With(store.ZsAvg, 36)), // converted over 35
-		at(0, store.Values{Flag: "N"}.With(store.Avg, 36)),                       // no converted value: Avg 36 over 35
-		at(0, store.Values{Flag: "D"}.With(store.Avg, 99)),                       // fault: not judged
-		at(7, store.Values{Flag: "N"}.With(store.Avg, 45).With(store.ZsAvg, 60)), // no reference O2 later: Avg 45 under 50
+		at(0, store.Values{Flag: "N"}.With(store.Avg, 30).With(store.ZsAvg, 36)),                     // converted over 35
+		at(0, store.Values{Flag: "N"}.With(store.Avg, 36)),                                           // no converted value: Avg 36 over 35
+		at(0, store.Values{Flag: "D"}.With(store.Avg, 99)),                                           // fault: not judged
+		at(7, store.Values{Flag: "N"}.With(store.Avg, 45).With(store.ZsAvg, 60)),                     // no reference O2 later: Avg 45 under 50
 		{Factor: "a21026", Time: from.AddDate(-1, 0, 0), Values: store.Values{}.With(store.Avg, 99)}, // before any limit
 	}
 	if h, x := Exceedances(ms, ls); h != 3 || x != 2 {
