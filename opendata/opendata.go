@@ -35,8 +35,8 @@ type Settings struct {
 	// (devices re-send, 补发, up to days later); older history is served
 	// as immutable and its bulk files are final.
 	Settle time.Duration
-	// BulkEvery is how often the bulk files are brought up to date;
-	// BulkDays how many days back they cover.
+	// BulkEvery is how often the bulk files are brought up to date (0:
+	// never, bulk-every=off); BulkDays how many days back they cover.
 	BulkEvery time.Duration
 	BulkDays  int
 }
@@ -45,14 +45,17 @@ type Settings struct {
 // requests, so 120 a minute per address leaves room for a household behind
 // one NAT address while stopping a scraper; keys get ten times that and
 // departments a hundred times. Three days covers the re-sends HJ 212
-// devices make after an outage of a weekend.
+// devices make after an outage of a weekend. The bulk files cover a month
+// by default: the first pass reads every point and factor of every day
+// (set bulk-days=366 or more to publish a year; files of final days are
+// written once and kept).
 var DefaultSettings = Settings{
 	Anonymous: Rate{N: 120, Per: time.Minute},
 	Key:       Rate{N: 1200, Per: time.Minute},
 	Token:     Rate{N: 12000, Per: time.Minute},
 	Settle:    72 * time.Hour,
 	BulkEvery: time.Hour,
-	BulkDays:  400,
+	BulkDays:  31,
 }
 
 // Rate is N requests per Per, with bursts of N.
@@ -95,7 +98,8 @@ func ParseRate(s string) (Rate, error) {
 
 // ParseSettings reads comma-separated key=value pairs over the defaults:
 // anonymous=120/m, key=1200/m, token=12000/m, settle=72h, bulk-every=1h,
-// bulk-days=400. An empty string is the defaults.
+// bulk-days=31 (bulk-every=off generates no bulk files). An empty string
+// is the defaults.
 func ParseSettings(s string) (Settings, error) {
 	out := DefaultSettings
 	for _, kv := range strings.Split(s, ",") {
@@ -115,7 +119,13 @@ func ParseSettings(s string) (Settings, error) {
 			out.Key, err = ParseRate(v)
 		case "token":
 			out.Token, err = ParseRate(v)
-		case "settle", "bulk-every":
+		case "bulk-every":
+			if v == "off" {
+				out.BulkEvery = 0
+				continue
+			}
+			fallthrough
+		case "settle":
 			var d time.Duration
 			if d, err = time.ParseDuration(v); err == nil && d <= 0 {
 				err = fmt.Errorf("%s: want a positive duration", v)

@@ -87,7 +87,7 @@ func FuzzParseSettings(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		set, err := ParseSettings(s)
-		if err == nil && (set.Settle <= 0 || set.BulkEvery <= 0 || set.BulkDays < 1 || set.Anonymous.N < 0) {
+		if err == nil && (set.Settle <= 0 || set.BulkEvery < 0 || set.BulkDays < 1 || set.Anonymous.N < 0) {
 			t.Fatalf("%q accepted as %+v", s, set)
 		}
 	})
