@@ -48,7 +48,13 @@ describe('public portal on a phone', () => {
     assert.ok(stations.length > 0, "Changsha's stations are listed")
     // The page fits the phone: nothing wider than the viewport.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-    assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`)
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 5)
+        .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+    )
+    assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone: ${wide.join(', ')}`)
     await shot(page, 'public-air-phone')
     assert.deepEqual(b.errors, [])
   })
