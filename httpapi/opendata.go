@@ -19,6 +19,7 @@ import (
 
 	"ecowatch/assess/aqi"
 	"ecowatch/auth"
+	"ecowatch/hj212"
 	"ecowatch/opendata"
 	"ecowatch/registry"
 	"ecowatch/store"
@@ -575,6 +576,7 @@ func (a *API) opendataAssessments(w http.ResponseWriter, r *http.Request, _ auth
 type OpenFactor struct {
 	Factor          string      `json:"factor"`
 	Name            string      `json:"name"`
+	NameEn          string      `json:"name_en"`
 	Unit            string      `json:"unit"`
 	Limit           *float64    `json:"limit"`
 	Standard        string      `json:"standard"`
@@ -632,6 +634,13 @@ func (a *API) opendataEnterprise(w http.ResponseWriter, r *http.Request, _ auth.
 		o := OpenOutlet{Outlet: a.opendata.pol.Outlet(pt), Factors: []OpenFactor{}}
 		for _, f := range pt.Factors {
 			of := OpenFactor{Factor: f.Code, Name: f.Name, Unit: f.Unit}
+			// The registry's name, else HJ 212-2017 Appendix B's.
+			if hf, ok := hj212.LookupFactor(f.Code); ok {
+				of.NameEn = hf.Name
+				if of.Name == "" {
+					of.Name = hf.NameZH
+				}
+			}
 			l, hasLimit := opendata.LimitAt(ls, f.Code, now)
 			if hasLimit {
 				v := l.Value

@@ -129,7 +129,7 @@ var opendataAllowed = func() map[string][]string {
 		"/open/sections":    with(page, f(opendata.Section)),
 		"/open/enterprises": with(page, f(opendata.Enterprise)),
 		"/open/enterprises/" + storetest.CreditCode: with([]string{"enterprise", "year", "outlets", "outlet", "factors",
-			"factor", "name", "unit", "limit", "standard", "converted", "latest", "hours", "exceedance_hours", "time", "value", "flag", "exceeded"},
+			"factor", "name", "name_en", "unit", "limit", "standard", "converted", "latest", "hours", "exceedance_hours", "time", "value", "flag", "exceeded"},
 			f(opendata.Enterprise), f(opendata.Outlet)),
 		"/open/measurements":                             with(page, f(opendata.Measurement)),
 		"/open/measurements?point=" + storetest.Outlet:   with(page, f(opendata.Measurement)),
