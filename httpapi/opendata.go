@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ecowatch/assess/aqi"
@@ -53,6 +55,19 @@ type opendataState struct {
 	keys    *opendata.Keys
 	lim     *opendata.Limiter
 	bulkDir string
+
+	// airNow is /open/air/now encoded once per refresh of the AQI and the
+	// registry snapshot (it is the page every citizen opens): plain and
+	// gzipped, with their ETags.
+	airMu  sync.Mutex
+	airNow *opendataBody
+}
+
+// opendataBody is an encoded response kept for reuse.
+type opendataBody struct {
+	airAt, snapAt time.Time
+	plain, gz     []byte
+	etag, gzEtag  string
 }
 
 func init() {
@@ -497,6 +512,35 @@ func (a *API) opendataAirNow(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	if err != nil {
 		return err
 	}
+	st := a.opendata
+	st.airMu.Lock()
+	b := st.airNow
+	if b == nil || !b.airAt.Equal(res.at) || !b.snapAt.Equal(s.at) {
+		if b, err = a.opendataEncodeAirNow(s, res); err != nil {
+			st.airMu.Unlock()
+			return err
+		}
+		st.airNow = b
+	}
+	st.airMu.Unlock()
+	h := w.Header()
+	h.Set("Cache-Control", opendataShort)
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Vary", "Accept-Encoding")
+	body, etag := b.plain, b.etag
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		// 40 kB of JSON for the province's 82 stations is about 6 kB
+		// gzipped: what a phone on a slow network waits for.
+		body, etag = b.gz, b.gzEtag
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", res.at.Truncate(time.Second), bytes.NewReader(body))
+	return nil
+}
+
+func (a *API) opendataEncodeAirNow(s *snapshot, res *airResult) (*opendataBody, error) {
 	cities := make([]OpenCityNow, len(res.cities))
 	var latest time.Time
 	for i, c := range res.cities {
@@ -529,8 +573,20 @@ func (a *API) opendataAirNow(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	if !latest.IsZero() {
 		t = &latest
 	}
-	return opendataJSON(w, r, map[string]any{"time": t, "cities": cities, "stations": stations, "advice": advice},
-		res.at.Truncate(time.Second), opendataShort)
+	var plain, gz bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any{"time": t, "cities": cities, "stations": stations, "advice": advice}); err != nil {
+		return nil, err
+	}
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(plain.Bytes())
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(plain.Bytes())
+	tag := hex.EncodeToString(sum[:16])
+	return &opendataBody{airAt: res.at, snapAt: s.at, plain: plain.Bytes(), gz: gz.Bytes(), etag: `"` + tag + `"`, gzEtag: `"` + tag + `-gz"`}, nil
 }
 
 func (a *API) opendataAssessments(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {

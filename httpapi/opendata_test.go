@@ -324,6 +324,18 @@ func TestOpenDataCaching(t *testing.T) {
 	if res := get("/open/measurements?point="+storetest.Outlet+"&from=2020-01-01&to=2020-01-02", map[string]string{"If-Modified-Since": lm}); res.StatusCode != http.StatusNotModified {
 		t.Errorf("If-Modified-Since %s: %d, want 304", lm, res.StatusCode)
 	}
+	// Air now is encoded once per refresh and sent gzipped to whoever
+	// accepts it, with its own ETag.
+	gz := get("/open/air/now", map[string]string{"Accept-Encoding": "gzip"})
+	if gz.StatusCode != 200 || gz.Header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(gz.Header.Get("ETag"), `-gz"`) {
+		t.Errorf("air now gzipped: %d %v", gz.StatusCode, gz.Header)
+	}
+	if res := get("/open/air/now", map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gz.Header.Get("ETag")}); res.StatusCode != http.StatusNotModified {
+		t.Errorf("air now revalidated: %d, want 304", res.StatusCode)
+	}
+	if plain := get("/open/air/now", map[string]string{"Accept-Encoding": "identity"}); plain.Header.Get("Content-Encoding") != "" || plain.Header.Get("ETag") == gz.Header.Get("ETag") {
+		t.Errorf("air now plain: %v", plain.Header)
+	}
 	if recent.Header.Get("Access-Control-Allow-Origin") != "*" || recent.Header.Get("X-RateLimit-Limit") != "120/m" {
 		t.Errorf("headers %v", recent.Header)
 	}
