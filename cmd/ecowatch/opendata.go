@@ -22,7 +22,10 @@ import (
 // `ecowatch opendata` commands (download, bulk, bench).
 
 func init() {
-	addServePart(servePart{name: "opendata", start: opendataStart})
+	// The web role serves the open data API, the worker role writes the
+	// bulk files; in a scaled deployment both need the same --data-dir on
+	// shared storage for the web role to serve what the workers write.
+	addServePart(servePart{name: "opendata", roles: []string{roleWeb, roleWorker}, start: opendataStart})
 	registerCommand(opendataCommand)
 }
 
@@ -40,7 +43,7 @@ func opendataStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 	}
 	dir := filepath.Join(m.Settings.DataDir, "opendata")
 	api.OpenData = httpapi.OpenDataConfig{Settings: set, Policy: pol, BulkDir: dir}
-	if set.BulkEvery == 0 {
+	if set.BulkEvery == 0 || !m.runs(roleWorker) {
 		return nil
 	}
 	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: m.Store, Settle: set.Settle, Days: set.BulkDays, Now: opendataClock, Log: m.Logger}
