@@ -433,6 +433,15 @@ func TestOpenDataRateLimitsAndKeys(t *testing.T) {
 	if res, _ := call("GET", "/open/stations", "ewk_nonsense", ""); res.StatusCode != 401 {
 		t.Errorf("unknown key: %d", res.StatusCode)
 	}
+	// A department's scoped token (any scope) has the departments' limit,
+	// whatever the address has used.
+	req, _ := http.NewRequest("GET", srv.URL+Prefix+"/open/stations", nil)
+	req.Header.Set("Authorization", "Bearer "+f.creds["client"].token)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 || res.Header.Get("X-RateLimit-Limit") != set.Token.String() {
+		t.Errorf("department token: %v %v", err, res.Header)
+	} else {
+		res.Body.Close()
+	}
 	_, body = f.do(t, f.creds["admin"], "GET", "/audit?limit=500", "")
 	for _, action := range []string{"opendata.key.request", "opendata.key.approved", "opendata.key.revoked"} {
 		if !strings.Contains(body, action) {
