@@ -470,6 +470,24 @@ func TestOpenDataBulkMatchesAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := opendataServer(t, f, OpenDataConfig{BulkDir: dir}, nil)
+	// The index holds these fields and no other.
+	res, err := http.Get(srv.URL + Prefix + "/open/bulk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index any
+	err = json.NewDecoder(res.Body).Decode(&index)
+	res.Body.Close()
+	keys := map[string]bool{}
+	opendataKeys(t, index, keys)
+	for k := range keys {
+		if !slices.Contains([]string{"generated", "columns", "files", "kind", "date", "path", "size", "sha256", "rows", "final"}, k) {
+			t.Errorf("bulk index: field %q is not in the list of public fields", k)
+		}
+	}
+	if err != nil || len(keys) != 10 {
+		t.Errorf("bulk index: %v, fields %v", err, keys)
+	}
 	checked := 0
 	for _, e := range ix.Files {
 		if e.Kind != "hourly" || e.Rows == 0 {
