@@ -61,6 +61,42 @@ type opendataState struct {
 	// gzipped, with their ETags.
 	airMu  sync.Mutex
 	airNow *opendataBody
+
+	// memo keeps computed record lists that are costly and change slowly
+	// (a year of water classes reads every hourly value of every section).
+	memoMu sync.Mutex
+	memo   map[string]opendataMemo
+}
+
+type opendataMemo struct {
+	until time.Time
+	recs  []*opendata.Record
+}
+
+// opendataMemoMax bounds the memo; past it, it starts again empty.
+const opendataMemoMax = 256
+
+// remember returns the records of key computed within ttl, or computes
+// them. Two requests racing for the same key may both compute: simpler
+// than a wait, and bounded by the rate limits.
+func (st *opendataState) remember(key string, now time.Time, ttl time.Duration, compute func() ([]*opendata.Record, error)) ([]*opendata.Record, error) {
+	st.memoMu.Lock()
+	m, ok := st.memo[key]
+	st.memoMu.Unlock()
+	if ok && now.Before(m.until) {
+		return m.recs, nil
+	}
+	recs, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	st.memoMu.Lock()
+	defer st.memoMu.Unlock()
+	if st.memo == nil || len(st.memo) >= opendataMemoMax {
+		st.memo = map[string]opendataMemo{}
+	}
+	st.memo[key] = opendataMemo{until: now.Add(ttl), recs: recs}
+	return recs, nil
 }
 
 // opendataBody is an encoded response kept for reuse.
@@ -620,7 +656,16 @@ func (a *API) opendataAssessments(w http.ResponseWriter, r *http.Request, _ auth
 	if err != nil {
 		return err
 	}
-	recs, err := a.opendata.pol.Assessments(r.Context(), a.cfg.Store, pts, per, from, to)
+	codes := make([]string, len(pts))
+	for i, pt := range pts {
+		codes[i] = pt.Code
+	}
+	// Ten minutes: a period mean moves little within them, and a year of
+	// every section is the most expensive read of the public pages.
+	key := fmt.Sprintf("assessments|%s|%d|%d|%s", per, from.Unix(), to.Unix(), strings.Join(codes, ","))
+	recs, err := a.opendata.remember(key, a.now(), 10*time.Minute, func() ([]*opendata.Record, error) {
+		return a.opendata.pol.Assessments(r.Context(), a.cfg.Store, pts, per, from, to)
+	})
 	if err != nil {
 		return err
 	}
