@@ -2,7 +2,9 @@ package opendata
 
 import (
 	"context"
+	"math/big"
 	"slices"
+	"strconv"
 	"time"
 
 	"ecowatch/assess/decimal"
@@ -18,6 +20,10 @@ var waterItems = map[string]water.Item{
 	"w01018": water.COD, "w01017": water.BOD5, "w21003": water.NH3N, "w21011": water.TP, "w21001": water.TN,
 	"w01014": water.Conductivity, "w01003": water.Turbidity,
 }
+
+// meanScale is the decimal places the hourly values are summed at: HJ
+// 212 sends at most a few decimals, and FromFloat keeps them exactly.
+const meanScale = 9
 
 // Period is the length of an assessment period.
 type Period string
@@ -59,7 +65,15 @@ func (p *Policy) Assessments(ctx context.Context, st Reader, sections []registry
 		if !IsSection(pt.Kind) || !p.PublishesPoint(pt) {
 			continue
 		}
-		byPeriod := map[int64]map[int64]*water.Sample{} // period start → hour → sample
+		// Per period and item, the exact sum of the hourly values (decimals
+		// scaled to 10⁻⁹) and their count: the period mean of the 2011
+		// method (§4.2) without keeping a sample per hour.
+		type acc struct {
+			sum big.Int
+			n   int64
+		}
+		sums := map[int64]map[water.Item]*acc{}
+		hours := map[int64]map[int64]bool{}
 		for _, f := range pt.Factors {
 			item, ok := waterItems[f.Code]
 			if !ok {
@@ -76,22 +90,32 @@ func (p *Policy) Assessments(ctx context.Context, st Reader, sections []registry
 				}
 				d, err := decimal.FromFloat(v)
 				if err != nil {
+					// Not a short decimal (a value computed, not sent):
+					// rounded to the summing scale.
+					if d, err = decimal.Parse(strconv.FormatFloat(v, 'f', meanScale, 64)); err != nil {
+						continue
+					}
+				}
+				x, ok := d.Scaled(meanScale)
+				if !ok {
 					continue
 				}
 				ps := periodStart(per, m.Time).Unix()
-				if byPeriod[ps] == nil {
-					byPeriod[ps] = map[int64]*water.Sample{}
+				if sums[ps] == nil {
+					sums[ps], hours[ps] = map[water.Item]*acc{}, map[int64]bool{}
 				}
-				s := byPeriod[ps][m.Time.Unix()]
-				if s == nil {
-					s = &water.Sample{}
-					byPeriod[ps][m.Time.Unix()] = s
+				a := sums[ps][item]
+				if a == nil {
+					a = &acc{}
+					sums[ps][item] = a
 				}
-				s.Set(item, d)
+				a.sum.Add(&a.sum, big.NewInt(x))
+				a.n++
+				hours[ps][m.Time.Unix()] = true
 			}
 		}
-		starts := make([]int64, 0, len(byPeriod))
-		for t := range byPeriod {
+		starts := make([]int64, 0, len(sums))
+		for t := range sums {
 			starts = append(starts, t)
 		}
 		slices.Sort(starts)
@@ -104,11 +128,12 @@ func (p *Policy) Assessments(ctx context.Context, st Reader, sections []registry
 			target = water.ClassIII
 		}
 		for _, t := range starts {
-			var samples []water.Sample
-			for _, s := range byPeriod[t] {
-				samples = append(samples, *s)
+			var mean water.Sample
+			for item, a := range sums[t] {
+				den := new(big.Int).Mul(big.NewInt(a.n), big.NewInt(decimal.Pow10(meanScale)))
+				mean.SetRat(item, new(big.Rat).SetFrac(&a.sum, den))
 			}
-			mean := water.Mean(samples)
+			samples := hours[t]
 			ev := water.EvaluateAgainst(&mean, body, target)
 			if ev.Class == 0 {
 				continue
