@@ -164,6 +164,9 @@ type opendataHandler = func(w http.ResponseWriter, r *http.Request, p auth.Princ
 // opendataGuard applies the caller's rate limit before the handler.
 func (a *API) opendataGuard(h opendataHandler) opendataHandler {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		// Public data: other sites' pages may read it, errors (429) included.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-API-Key-Status")
 		caller, rate, err := a.opendataCaller(w, r, p)
 		if err != nil {
 			return err
@@ -221,7 +224,6 @@ func opendataSend(w http.ResponseWriter, r *http.Request, body []byte, ctype str
 	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", ctype)
-	h.Set("Access-Control-Allow-Origin", "*") // public data: other sites' pages may read it
 	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 	return nil
 }
@@ -562,7 +564,6 @@ func (a *API) opendataAirNow(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	h := w.Header()
 	h.Set("Cache-Control", opendataShort)
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Vary", "Accept-Encoding")
 	body, etag := b.plain, b.etag
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
@@ -828,7 +829,6 @@ func (a *API) opendataBulkFile(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", "application/gzip")
 	h.Set("Content-Disposition", `attachment; filename="`+kind+"-"+file+`"`)
-	h.Set("Access-Control-Allow-Origin", "*")
 	http.ServeContent(w, r, "", f.Generated, fh)
 	return nil
 }
