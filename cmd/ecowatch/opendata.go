@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -42,6 +43,14 @@ func opendataStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 		return err
 	}
 	dir := filepath.Join(m.Settings.DataDir, "opendata")
+	if fi, err := os.Stat(m.Settings.DataDir); err != nil || !fi.IsDir() {
+		// On PostgreSQL the data directory may not exist: bulk files are
+		// written only where an operator made one (--data-dir), never into
+		// a default ./data that nobody backs up.
+		m.Logger.Info("opendata: no data directory, so no bulk files", "data_dir", m.Settings.DataDir)
+		api.OpenData = httpapi.OpenDataConfig{Settings: set, Policy: pol}
+		return nil
+	}
 	api.OpenData = httpapi.OpenDataConfig{Settings: set, Policy: pol, BulkDir: dir}
 	if set.BulkEvery == 0 || !m.runs(roleWorker) {
 		return nil
