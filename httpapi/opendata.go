@@ -702,15 +702,23 @@ type OpenOutlet struct {
 	Factors []OpenFactor     `json:"factors"`
 }
 
-// opendataEnterpriseParts add published parts to an enterprise's
-// compliance page: inspections and their results, published cases. The
-// inspections and cases features register theirs from an init function
-// once they land; each part's items must hold public fields only and be
-// listed in the field test (opendata_test.go).
-var opendataEnterpriseParts []struct {
+// opendataPart is a published part of an enterprise's compliance page
+// that another feature provides: inspections and their results
+// (双随机、一公开), closed and open cases that may be published. The
+// inspections and cases features register theirs with
+// addOpendataEnterprisePart from an init function once they land; read
+// returns the part's items (public fields only, under the part's name in
+// the page's JSON), and the feature adds its field names to
+// opendataAllowed in opendata_test.go, which fails on any other.
+type opendataPart struct {
 	name string
 	read func(a *API, r *http.Request, creditCode string) (any, error)
 }
+
+var opendataEnterpriseParts []opendataPart
+
+// addOpendataEnterprisePart registers a part of the compliance page.
+func addOpendataEnterprisePart(p opendataPart) { opendataEnterpriseParts = append(opendataEnterpriseParts, p) }
 
 func (a *API) opendataEnterprise(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	s, err := a.snap(r.Context())

@@ -546,3 +546,18 @@ func TestOpenDataBulkMatchesAPI(t *testing.T) {
 		t.Errorf("tampered file: %v, want a checksum mismatch", err)
 	}
 }
+
+// TestOpenDataEnterprisePart: a feature's part (inspections, cases)
+// appears on the compliance page under its name.
+func TestOpenDataEnterprisePart(t *testing.T) {
+	saved := opendataEnterpriseParts
+	t.Cleanup(func() { opendataEnterpriseParts = saved })
+	addOpendataEnterprisePart(opendataPart{name: "inspections", read: func(_ *API, _ *http.Request, code string) (any, error) {
+		return []map[string]string{{"enterprise": code, "result": "合格"}}, nil
+	}})
+	f := newFixture(t)
+	_, body := f.do(t, cred{}, "GET", "/open/enterprises/"+storetest.CreditCode, "")
+	if !strings.Contains(body, `"inspections":[{"enterprise":"`+storetest.CreditCode+`","result":"合格"}]`) {
+		t.Errorf("compliance page without the part: %s", body)
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // fakeReader serves a year of hourly values for every point and factor.
-type fakeReader struct{ from time.Time }
+type fakeReader struct{}
 
 func (f fakeReader) Measurements(_ context.Context, q store.MeasurementQuery) ([]store.Measurement, error) {
 	var out []store.Measurement
