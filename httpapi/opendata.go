@@ -718,7 +718,9 @@ type opendataPart struct {
 var opendataEnterpriseParts []opendataPart
 
 // addOpendataEnterprisePart registers a part of the compliance page.
-func addOpendataEnterprisePart(p opendataPart) { opendataEnterpriseParts = append(opendataEnterpriseParts, p) }
+func addOpendataEnterprisePart(p opendataPart) {
+	opendataEnterpriseParts = append(opendataEnterpriseParts, p)
+}
 
 func (a *API) opendataEnterprise(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	s, err := a.snap(r.Context())
