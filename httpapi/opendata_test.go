@@ -172,8 +172,9 @@ func opendataKeys(t *testing.T, v any, into map[string]bool) {
 // fails on any field not in opendataAllowed and on any private value of
 // the registry (contact, telephone, device MN and password) anywhere in a
 // body, JSON or CSV.
-func TestOpenDataOnlyPublicFields(t *testing.T) {
-	f := newFixture(t)
+func TestOpenDataOnlyPublicFields(t *testing.T) { testOpenDataOnlyPublicFields(t, newFixture(t)) }
+
+func testOpenDataOnlyPublicFields(t *testing.T, f *fixture) {
 	opendataSeed(t, f.st, time.Now())
 	// Every public GET route of the table is exercised here.
 	covered := map[string]bool{}
@@ -236,8 +237,9 @@ func TestOpenDataOnlyPublicFields(t *testing.T) {
 	}
 }
 
-func TestOpenDataComplianceAndData(t *testing.T) {
-	f := newFixture(t)
+func TestOpenDataComplianceAndData(t *testing.T) { testOpenDataComplianceAndData(t, newFixture(t)) }
+
+func testOpenDataComplianceAndData(t *testing.T, f *fixture) {
 	now := time.Now()
 	opendataSeed(t, f.st, now)
 	_, body := f.do(t, cred{}, "GET", "/open/enterprises/"+storetest.CreditCode, "")
@@ -289,8 +291,9 @@ func TestOpenDataComplianceAndData(t *testing.T) {
 	}
 }
 
-func TestOpenDataCaching(t *testing.T) {
-	f := newFixture(t)
+func TestOpenDataCaching(t *testing.T) { testOpenDataCaching(t, newFixture(t)) }
+
+func testOpenDataCaching(t *testing.T, f *fixture) {
 	opendataSeed(t, f.st, time.Now())
 	get := func(path string, hdr map[string]string) *http.Response {
 		req, _ := http.NewRequest("GET", f.srv.URL+Prefix+path, nil)
@@ -354,8 +357,9 @@ func opendataServer(t *testing.T, f *fixture, cfg OpenDataConfig, now func() tim
 	return srv
 }
 
-func TestOpenDataRateLimitsAndKeys(t *testing.T) {
-	f := newFixture(t)
+func TestOpenDataRateLimitsAndKeys(t *testing.T) { testOpenDataRateLimitsAndKeys(t, newFixture(t)) }
+
+func testOpenDataRateLimitsAndKeys(t *testing.T, f *fixture) {
 	clock := time.Date(2026, 11, 29, 10, 0, 0, 0, store.CST)
 	set := opendata.DefaultSettings
 	set.Anonymous, set.Key = opendata.Rate{N: 3, Per: time.Minute}, opendata.Rate{N: 6, Per: time.Minute}
@@ -458,8 +462,9 @@ func TestOpenDataRateLimitsAndKeys(t *testing.T) {
 // exactly the API's CSV for that day, serves it with its checksum as the
 // ETag, and downloads it with verification; a corrupted copy on the
 // server fails the download.
-func TestOpenDataBulkMatchesAPI(t *testing.T) {
-	f := newFixture(t)
+func TestOpenDataBulkMatchesAPI(t *testing.T) { testOpenDataBulkMatchesAPI(t, newFixture(t)) }
+
+func testOpenDataBulkMatchesAPI(t *testing.T, f *fixture) {
 	now := time.Now()
 	opendataSeed(t, f.st, now)
 	dir := t.TempDir()
@@ -559,5 +564,23 @@ func TestOpenDataEnterprisePart(t *testing.T) {
 	_, body := f.do(t, cred{}, "GET", "/open/enterprises/"+storetest.CreditCode, "")
 	if !strings.Contains(body, `"inspections":[{"enterprise":"`+storetest.CreditCode+`","result":"合格"}]`) {
 		t.Errorf("compliance page without the part: %s", body)
+	}
+}
+
+// TestOpenDataPostgres runs the open data tests on PostgreSQL as
+// TestPostgres does the others.
+func TestOpenDataPostgres(t *testing.T) {
+	for name, fn := range map[string]func(*testing.T, *fixture){
+		"OnlyPublicFields":  testOpenDataOnlyPublicFields,
+		"ComplianceAndData": testOpenDataComplianceAndData,
+		"Caching":           testOpenDataCaching,
+		"RateLimitsAndKeys": testOpenDataRateLimitsAndKeys,
+		"BulkMatchesAPI":    testOpenDataBulkMatchesAPI,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := openPostgres(t)
+			t.Cleanup(func() { st.Close() })
+			fn(t, newFixtureOn(t, st))
+		})
 	}
 }
