@@ -304,13 +304,15 @@ func opendataRegion(r *http.Request) (func(code string) bool, error) {
 }
 
 // opendataCache decides the caching of a history window: immutable once
-// it ended more than the settle time ago.
+// it ended more than the settle time ago, with the end of the settle time
+// as its Last-Modified; recent data may change any second (a frame
+// arrives), so they get no Last-Modified, only the ETag of their content.
 func (a *API) opendataCache(to time.Time) (time.Time, string) {
 	now := a.now()
 	if !to.IsZero() && !now.Before(to.Add(a.opendata.set.Settle)) {
 		return to.Add(a.opendata.set.Settle), opendataImmutable
 	}
-	return now.Truncate(time.Minute), opendataShort
+	return time.Time{}, opendataShort
 }
 
 func (a *API) opendataPolicy(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
@@ -788,7 +790,7 @@ func (a *API) opendataEnterprise(w http.ResponseWriter, r *http.Request, _ auth.
 		}
 		out[part.name] = v
 	}
-	return opendataJSON(w, r, out, now.Truncate(time.Minute), opendataShort)
+	return opendataJSON(w, r, out, time.Time{}, opendataShort)
 }
 
 func (a *API) opendataBulkIndex(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
