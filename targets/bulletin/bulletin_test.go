@@ -110,7 +110,7 @@ func TestWaterMonthly(t *testing.T) {
 	}
 	r := WaterMonthly([]SectionData{
 		{Point: "a", Name: "樟树港", Region: "430600", TargetClass: 2, Samples: []water.Sample{s("0.4"), s("0.8")}}, // mean 0.6 → III, target II
-		{Point: "b", Name: "昭山", Region: "430300", TargetClass: 3, Samples: []water.Sample{s("0.1")}},             // I
+		{Point: "b", Name: "昭山", Region: "430300", TargetClass: 3, Samples: []water.Sample{s("0.1")}},            // I
 		{Point: "c", Name: "空", Region: "430300"},
 	}, time.Date(2020, 11, 1, 0, 0, 0, 0, aqi.UTC8()), "湖南省")
 	if len(r.Sections) != 2 || r.GoodRatio == nil || r.GoodRatio.String() != "100.0" {
