@@ -1,0 +1,288 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"ecowatch/assess/aqi"
+	"ecowatch/registry"
+	"ecowatch/store"
+	"ecowatch/targets"
+	"ecowatch/targets/bulletin"
+)
+
+// Service computes the targets' progress, rankings and bulletins from the
+// store, and keeps the feature's tables through Repo.
+type Service struct {
+	St       store.Store
+	Repo     *Repo
+	Province string // GB/T 2260 code of the province, "430000"
+	// RefYears is how many earlier years the projection may use; 0 is 3.
+	RefYears int
+	Now      func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	at     time.Time
+	cities []targets.CityAir
+}
+
+// NewService builds a service over a store that has SQL.
+func NewService(st store.Store, province string) (*Service, error) {
+	sq, ok := st.(store.SQLer)
+	if !ok {
+		return nil, fmt.Errorf("targets: the store has no SQL handle")
+	}
+	return &Service{St: st, Repo: New(sq.SQL()), Province: province, RefYears: 3, Now: time.Now}, nil
+}
+
+const cacheTTL = time.Minute
+
+// cities loads the cities' days in [from, to), cached for a minute (the
+// data change hourly; the computation reads every station's year).
+func (s *Service) cities(ctx context.Context, from, to time.Time) ([]targets.CityAir, error) {
+	key := from.Format(time.DateOnly) + "/" + to.Format(time.DateOnly)
+	now := s.Now()
+	s.mu.Lock()
+	if c, ok := s.cache[key]; ok && now.Sub(c.at) < cacheTTL && now.Sub(c.at) >= 0 {
+		s.mu.Unlock()
+		return c.cities, nil
+	}
+	s.mu.Unlock()
+	cs, err := LoadCityAir(ctx, s.St, from, to)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.cache == nil || len(s.cache) > 16 {
+		s.cache = map[string]cached{}
+	}
+	s.cache[key] = cached{now, cs}
+	s.mu.Unlock()
+	return cs, nil
+}
+
+func day(t time.Time) time.Time {
+	t = t.In(aqi.UTC8())
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, aqi.UTC8())
+}
+
+// RegionProgress is the progress of one region's targets.
+type RegionProgress struct {
+	Region string             `json:"region"`
+	Name   string             `json:"name"`
+	Items  []targets.Progress `json:"items"`
+}
+
+// ProgressReport is the whole picture for one year as of one day.
+type ProgressReport struct {
+	Year     int              `json:"year"`
+	AsOf     string           `json:"as_of"`
+	From     string           `json:"from"`
+	To       string           `json:"to"`
+	Final    bool             `json:"final"`
+	Province RegionProgress   `json:"province"`
+	Cities   []RegionProgress `json:"cities"`
+	// Contributions are the cities' contributions to the province's air
+	// figures, by indicator, those holding the province back first.
+	Contributions map[string][]targets.Contribution `json:"contributions"`
+	// HoldsBack names, per air indicator, the city that holds the
+	// province back most (empty when none does).
+	HoldsBack map[string]string `json:"holds_back"`
+}
+
+// Progress computes every target of the year as of asOf.
+func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (ProgressReport, error) {
+	refYears := s.RefYears
+	if refYears <= 0 {
+		refYears = 3
+	}
+	end := day(asOf)
+	if last := time.Date(year, 12, 31, 0, 0, 0, 0, aqi.UTC8()); end.After(last) {
+		end = last
+	}
+	if end.Year() < year {
+		return ProgressReport{}, fmt.Errorf("%w: year %d has not begun on %s", store.ErrInvalid, year, end.Format(time.DateOnly))
+	}
+	cities, err := s.cities(ctx, time.Date(year-refYears, 1, 1, 0, 0, 0, 0, aqi.UTC8()), end.AddDate(0, 0, 1))
+	if err != nil {
+		return ProgressReport{}, err
+	}
+	ar, err := targets.Air(cities, year, end, refYears)
+	if err != nil {
+		return ProgressReport{}, err
+	}
+	rep := ProgressReport{Year: year, AsOf: day(asOf).Format(time.DateOnly), From: ar.Period.From.Format(time.DateOnly), To: ar.Period.To.Format(time.DateOnly),
+		Final: ar.Final, Contributions: map[string][]targets.Contribution{}, HoldsBack: map[string]string{}, Cities: []RegionProgress{}}
+	all, err := s.St.Targets(ctx)
+	if err != nil {
+		return rep, err
+	}
+	byRegion := map[string]map[string]registry.Target{}
+	var order []string // the province's indicators in seed order
+	for _, t := range all {
+		if t.Year != year {
+			continue
+		}
+		if byRegion[t.RegionCode] == nil {
+			byRegion[t.RegionCode] = map[string]registry.Target{}
+		}
+		byRegion[t.RegionCode][t.Indicator] = t
+		if t.RegionCode == s.Province {
+			order = append(order, t.Indicator)
+		}
+	}
+	// Registry and water figures of the province.
+	figs := map[string]targets.Figure{}
+	for _, f := range ar.Figures(targets.Province) {
+		f.Region = s.Province
+		figs[f.Indicator] = f
+	}
+	for _, kind := range ItemKinds {
+		items, err := s.Repo.Items(ctx, kind, year, "")
+		if err != nil {
+			return rep, err
+		}
+		if len(items) == 0 {
+			continue
+		}
+		for _, f := range ItemFigures(kind, items, s.Province, ar.Final) {
+			figs[f.Indicator] = f
+		}
+	}
+	secs, err := LoadSections(ctx, s.St, ar.Period.From, end.AddDate(0, 0, 1))
+	if err != nil {
+		return rep, err
+	}
+	if f := SectionsFigure(secs, s.Province, ar.Period.From, ar.Final); f.Value != nil {
+		figs[f.Indicator] = f
+	}
+	pname := s.Province
+	if r, err := s.St.Region(ctx, s.Province); err == nil {
+		pname = r.Name
+	}
+	rep.Province = RegionProgress{Region: s.Province, Name: pname, Items: []targets.Progress{}}
+	for _, ind := range order {
+		f, ok := figs[ind]
+		if !ok {
+			f = targets.Figure{Indicator: ind, Region: s.Province, Source: "no data or registry entries yet"}
+		}
+		rep.Province.Items = append(rep.Province.Items, targets.Evaluate(byRegion[s.Province][ind], f))
+	}
+	// Cities: their own targets where set, else the province's.
+	for _, c := range ar.Cities {
+		rp := RegionProgress{Region: c.Code, Name: c.Name, Items: []targets.Progress{}}
+		for _, f := range []targets.Figure{c.PM25, c.Good, c.Heavy} {
+			t, ok := byRegion[c.Code][f.Indicator]
+			if !ok {
+				t, ok = byRegion[s.Province][f.Indicator]
+				if !ok {
+					continue
+				}
+				if f.Indicator == targets.HeavyDaysTotal {
+					continue // a province-wide total has no city share
+				}
+				t.RegionCode = c.Code
+				t.Source = "province target (no city target set)"
+			}
+			rp.Items = append(rp.Items, targets.Evaluate(t, f))
+		}
+		rep.Cities = append(rep.Cities, rp)
+	}
+	sortCities(rep.Cities)
+	for _, ind := range []string{targets.PM25AnnualMean, targets.GoodDayRatio, targets.HeavyDaysTotal} {
+		cs := ar.Contributions(ind)
+		if cs == nil {
+			cs = []targets.Contribution{}
+		}
+		rep.Contributions[ind] = cs
+		if len(cs) > 0 && cs[0].HoldsBack {
+			rep.HoldsBack[ind] = cs[0].Region
+		}
+	}
+	return rep, nil
+}
+
+// Rankings ranks the cities over a period.
+func (s *Service) Rankings(ctx context.Context, p targets.Period, by targets.RankBy) ([]targets.CityRow, error) {
+	cities, err := s.cities(ctx, p.LastYear().From, p.To.AddDate(0, 0, 1))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := targets.Rows(cities, p)
+	if err != nil {
+		return nil, err
+	}
+	return targets.Rank(rows, by), nil
+}
+
+// AirBulletin builds the month's air bulletin.
+func (s *Service) AirBulletin(ctx context.Context, month time.Time) (bulletin.Air, error) {
+	p := targets.Month(month.Year(), month.Month())
+	cities, err := s.cities(ctx, p.LastYear().From, p.To.AddDate(0, 0, 1))
+	if err != nil {
+		return bulletin.Air{}, err
+	}
+	name := s.Province
+	if r, err := s.St.Region(ctx, s.Province); err == nil {
+		name = r.Name
+	}
+	return bulletin.AirMonthly(cities, month, name)
+}
+
+// WaterReport builds the month's surface-water report.
+func (s *Service) WaterReport(ctx context.Context, month time.Time) (bulletin.Water, error) {
+	p := targets.Month(month.Year(), month.Month())
+	secs, err := LoadSections(ctx, s.St, p.From, p.To.AddDate(0, 0, 1))
+	if err != nil {
+		return bulletin.Water{}, err
+	}
+	name := s.Province
+	if r, err := s.St.Region(ctx, s.Province); err == nil {
+		name = r.Name
+	}
+	return bulletin.WaterMonthly(secs, month, name), nil
+}
+
+// Generate builds and stores the month's air bulletin and water report.
+func (s *Service) Generate(ctx context.Context, month time.Time, actor string) ([]Report, error) {
+	var out []Report
+	b, err := s.AirBulletin(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Repo.SaveReport(ctx, bulletin.KindAirMonthly, b.Month, b, actor)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, r)
+	w, err := s.WaterReport(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	if r, err = s.Repo.SaveReport(ctx, bulletin.KindWaterMonthly, w.Month, w, actor); err != nil {
+		return nil, err
+	}
+	return append(out, r), nil
+}
+
+// StatusOf returns the status of one indicator in a region's progress.
+func (rp RegionProgress) StatusOf(indicator string) targets.Status {
+	for _, it := range rp.Items {
+		if it.Target.Indicator == indicator {
+			return it.Status
+		}
+	}
+	return targets.NoData
+}
+
+// sortCities keeps the cities in code order.
+func sortCities(rs []RegionProgress) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Region < rs[j].Region })
+}
