@@ -29,8 +29,12 @@ func AirRecord(r targets.CityRow) []string {
 		}
 		return d.String()
 	}
+	heavy := strconv.Itoa(r.HeavyDays)
+	if r.ValidDays == 0 {
+		heavy = "" // no data, not zero days
+	}
 	return []string{rank, r.Name, r.SO2, r.NO2, r.PM10, r.CO, r.O3, r.PM25, str(r.Index), str(r.IndexChange), str(r.GoodRatio),
-		strconv.Itoa(r.HeavyDays), strings.Join(r.Primary, "、")}
+		heavy, strings.Join(r.Primary, "、")}
 }
 
 // WriteAirXLSX writes the bulletin as a workbook of one sheet: title,
