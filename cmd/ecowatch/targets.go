@@ -303,4 +303,3 @@ func (s *targetsScheduler) run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
-
