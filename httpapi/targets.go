@@ -172,6 +172,11 @@ func (a *API) targetsProgressOf(r *http.Request, p auth.Principal, public bool) 
 	if err != nil {
 		return repo.ProgressReport{}, err
 	}
+	if r.URL.Query().Get("year") == "" {
+		if year, err = a.cfg.Targets.DefaultYear(r.Context(), a.now()); err != nil {
+			return repo.ProgressReport{}, err
+		}
+	}
 	asOf, err := targetsAsOf(r, a.now())
 	if err != nil {
 		return repo.ProgressReport{}, err

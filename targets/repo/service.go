@@ -114,11 +114,26 @@ func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (Progr
 	if err != nil {
 		return ProgressReport{}, err
 	}
+	// A past year whose data stop early (an import of half a year) is
+	// assessed up to its last day with data, not treated as complete.
+	if end.Equal(time.Date(year, 12, 31, 0, 0, 0, 0, aqi.UTC8())) {
+		var last time.Time
+		for _, c := range cities {
+			for _, d := range c.Days {
+				if dd := day(d.Date); dd.Year() == year && dd.After(last) {
+					last = dd
+				}
+			}
+		}
+		if !last.IsZero() && last.Before(end) {
+			end = last
+		}
+	}
 	ar, err := targets.Air(cities, year, end, refYears)
 	if err != nil {
 		return ProgressReport{}, err
 	}
-	rep := ProgressReport{Year: year, AsOf: day(asOf).Format(time.DateOnly), From: ar.Period.From.Format(time.DateOnly), To: ar.Period.To.Format(time.DateOnly),
+	rep := ProgressReport{Year: year, AsOf: end.Format(time.DateOnly), From: ar.Period.From.Format(time.DateOnly), To: ar.Period.To.Format(time.DateOnly),
 		Final: ar.Final, Contributions: map[string][]targets.Contribution{}, HoldsBack: map[string]string{}, Cities: []RegionProgress{}}
 	all, err := s.St.Targets(ctx)
 	if err != nil {
@@ -207,6 +222,26 @@ func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (Progr
 		}
 	}
 	return rep, nil
+}
+
+// DefaultYear is the year a progress view opens on: the latest year up to
+// now's that has targets (the seeded plan is 2020's), else now's year.
+func (s *Service) DefaultYear(ctx context.Context, now time.Time) (int, error) {
+	all, err := s.St.Targets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cur := now.In(aqi.UTC8()).Year()
+	best := 0
+	for _, t := range all {
+		if t.Year <= cur && t.Year > best {
+			best = t.Year
+		}
+	}
+	if best == 0 {
+		best = cur
+	}
+	return best, nil
 }
 
 // Rankings ranks the cities over a period.

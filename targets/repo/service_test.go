@@ -56,6 +56,14 @@ func TestServiceOnChangsha(t *testing.T) {
 	if rep.Province.StatusOf(targets.FarmlandSafeUse) != targets.NoData {
 		t.Error("farmland without registry entries should have no data")
 	}
+	// Asked long after, the half year of data is still a half year.
+	late, err := s.Progress(ctx, 2020, time.Date(2026, 11, 29, 0, 0, 0, 0, store.CST))
+	if err != nil || late.Final || late.To != "2020-06-30" {
+		t.Errorf("late view: final %v to %s (%v)", late.Final, late.To, err)
+	}
+	if y, _ := s.DefaultYear(ctx, time.Date(2026, 11, 29, 0, 0, 0, 0, store.CST)); y != 2020 {
+		t.Errorf("default year %d, want 2020 (the seeded targets)", y)
+	}
 	rows, err := s.Rankings(ctx, targets.Month(2020, time.January), targets.ByGoodRatio)
 	if err != nil || len(rows) != 14 || rows[0].Region != "430100" || rows[0].Rank != 1 || rows[1].Rank != 0 {
 		t.Fatalf("rankings %+v %v", rows, err)
