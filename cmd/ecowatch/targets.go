@@ -32,7 +32,7 @@ func init() {
 	addServePart(servePart{name: "targets", start: targetsStart})
 }
 
-const targetsImportUsage = `import cnemc [--restart] [--data-dir DIR | --postgres URL] FILE...
+const targetsImportUsage = `import cnemc [--restart] [--simulate-others] [--data-dir DIR | --postgres URL] FILE...
        ecowatch import water [--province 湖南] [--region 430000] [--body river|lake] [--year Y] [--dry-run] [--json] [store flags] FILE...
        ecowatch import items --kind farmland|contaminated_site|black_odorous|drinking_source [store flags] FILE
 
@@ -64,6 +64,7 @@ func targetsRunImport(ctx context.Context, e env, args []string) error {
 	sub := args[0]
 	fs := newFlagSet(e, "import "+sub, targetsImportUsage)
 	restart := fs.Bool("restart", false, "cnemc: ignore the checkpoint and read the files from the top")
+	simulate := fs.Bool("simulate-others", false, "cnemc, demo only: also derive the other 13 cities' data from each city-layout file, stored on points labelled "+cnemc.SimulatedLabel)
 	province := fs.String("province", "湖南", "water: store the rows whose 省份 contains this")
 	region := fs.String("region", seed.Province, "water: region code of the sections created")
 	body := fs.String("body", "river", "water: river or lake (the TP limits)")
@@ -104,6 +105,18 @@ func targetsRunImport(ctx context.Context, e env, args []string) error {
 				return err
 			}
 			sums = append(sums, sum)
+			if *simulate {
+				sim, err := cnemc.SimulateOthers(data)
+				if err != nil {
+					return err
+				}
+				sum, err := cnemc.Import(ctx, st, "simulated-from-"+name, sim, cnemc.Options{SQL: sqlh, Restart: *restart, Actor: actor, Simulated: true})
+				fmt.Fprintln(e.Stderr, "SIMULATED (demo):", sum)
+				if err != nil {
+					return err
+				}
+				sums = append(sums, sum)
+			}
 		case "water":
 			b := water.River
 			switch *body {

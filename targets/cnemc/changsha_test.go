@@ -19,12 +19,12 @@ import (
 	"ecowatch/targets/repo"
 )
 
-const changshaFile = "/work/shared/data/air/changsha-hourly-2019-12-to-2020-06.csv"
+const changshaFile = "testdata/changsha-hourly-2019-12-to-2020-06.csv"
 
 func changsha(t *testing.T) []byte {
 	data, err := os.ReadFile(changshaFile)
 	if err != nil {
-		t.Skipf("the Changsha release file is not on this machine: %v", err)
+		t.Fatal(err)
 	}
 	return data
 }
@@ -282,5 +282,28 @@ func TestImportResumes(t *testing.T) {
 	}
 	if first.Stored+second.Stored < second.Read-second.Rejected {
 		t.Errorf("rows lost between the runs: first stored %d, second %s", first.Stored, second)
+	}
+}
+
+func TestSimulatedOthersAreLabelled(t *testing.T) {
+	data := changsha(t)
+	sim, err := cnemc.SimulateOthers(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st := seeded(t)
+	sum, err := cnemc.Import(ctx, st, "simulated.csv", sim, cnemc.Options{Simulated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.CreatedPoints) != 13 || sum.Rejected != 0 || sum.Read != 13*5093 {
+		t.Fatalf("summary %s", sum)
+	}
+	for _, code := range sum.CreatedPoints {
+		p, err := st.Point(ctx, code)
+		if err != nil || !strings.Contains(p.Name, cnemc.SimulatedLabel) {
+			t.Errorf("%s: %q %v", code, p.Name, err)
+		}
 	}
 }

@@ -39,6 +39,9 @@ type Options struct {
 	BatchRows int
 	Actor     string
 	Now       func() time.Time
+	// Simulated labels the city-level points created with SimulatedLabel
+	// (demo data derived by SimulateOthers).
+	Simulated bool
 }
 
 // Summary is what an import did.
@@ -146,7 +149,7 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opt O
 		case err == nil:
 			known[code] = true
 		case errors.Is(err, store.ErrNotFound) && strings.HasPrefix(code, "city-"):
-			if err := createCityPoint(ctx, st, strings.TrimPrefix(code, "city-")); err != nil {
+			if err := createCityPoint(ctx, st, strings.TrimPrefix(code, "city-"), opt.Simulated); err != nil {
 				return false, err
 			}
 			sum.CreatedPoints = append(sum.CreatedPoints, code)
@@ -280,7 +283,7 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opt O
 // createCityPoint registers the city-level point of a city, at the mean
 // position of the city's stations; it is left out of city averages (it is
 // one already).
-func createCityPoint(ctx context.Context, st store.Store, adcode string) error {
+func createCityPoint(ctx context.Context, st store.Store, adcode string, simulated bool) error {
 	r, err := st.Region(ctx, adcode)
 	if err != nil {
 		return fmt.Errorf("city-level point for %s: %w (seed the regions first: ecowatch seed hunan)", adcode, err)
@@ -299,7 +302,11 @@ func createCityPoint(ctx context.Context, st store.Store, adcode string) error {
 	if n > 0 {
 		lon, lat = lon/float64(n), lat/float64(n)
 	}
-	return st.UpsertPoint(ctx, registry.Point{Code: CityPoint(adcode), Name: r.Name + "（城市均值，国家实时发布）", Kind: registry.KindAirStation,
+	name := r.Name + "（城市均值，国家实时发布）"
+	if simulated {
+		name = r.Name + "（城市均值，" + SimulatedLabel + "）"
+	}
+	return st.UpsertPoint(ctx, registry.Point{Code: CityPoint(adcode), Name: name, Kind: registry.KindAirStation,
 		RegionCode: adcode, Lon: lon, Lat: lat, Level: registry.National, Background: false, InCityAverage: false, Factors: seed.AirFactors})
 }
 
