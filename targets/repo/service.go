@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"ecowatch/store"
 	"ecowatch/targets"
 	"ecowatch/targets/bulletin"
+	"ecowatch/targets/cnemc"
 )
 
 // Service computes the targets' progress, rankings and bulletins from the
@@ -95,6 +97,25 @@ type ProgressReport struct {
 	// HoldsBack names, per air indicator, the city that holds the
 	// province back most (empty when none does).
 	HoldsBack map[string]string `json:"holds_back"`
+	// Simulated lists the cities whose air data are simulated (demo).
+	Simulated []string `json:"simulated"`
+}
+
+// simulated lists the cities whose city-level point carries the
+// simulated-data label.
+func (s *Service) simulated(ctx context.Context) ([]string, error) {
+	pts, err := s.St.Points(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, p := range pts {
+		if strings.HasPrefix(p.Code, "city-") && strings.Contains(p.Name, cnemc.SimulatedLabel) {
+			out = append(out, p.RegionCode)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Progress computes every target of the year as of asOf.
@@ -211,6 +232,9 @@ func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (Progr
 		rep.Cities = append(rep.Cities, rp)
 	}
 	sortCities(rep.Cities)
+	if rep.Simulated, err = s.simulated(ctx); err != nil {
+		return rep, err
+	}
 	for _, ind := range []string{targets.PM25AnnualMean, targets.GoodDayRatio, targets.HeavyDaysTotal} {
 		cs := ar.Contributions(ind)
 		if cs == nil {
@@ -268,7 +292,18 @@ func (s *Service) AirBulletin(ctx context.Context, month time.Time) (bulletin.Ai
 	if r, err := s.St.Region(ctx, s.Province); err == nil {
 		name = r.Name
 	}
-	return bulletin.AirMonthly(cities, month, name)
+	b, err := bulletin.AirMonthly(cities, month, name)
+	if err != nil {
+		return b, err
+	}
+	sim, err := s.simulated(ctx)
+	if err != nil {
+		return b, err
+	}
+	if len(sim) > 0 {
+		b.Notes = append(b.Notes, "SIMULATED demo data (模拟数据) for: "+strings.Join(sim, ", "))
+	}
+	return b, nil
 }
 
 // WaterReport builds the month's surface-water report.
