@@ -52,6 +52,22 @@ const (
 	ContaminatedLandSafe  = "contaminated_land_safe_use_ratio"
 )
 
+// Indicators lists the indicator keys in the order of the work plan's
+// 工作目标, the order pages show them in.
+var Indicators = []string{PM25AnnualMean, GoodDayRatio, HeavyDaysTotal, CitiesGrade2, SurfaceWaterGood, DrinkingWaterClass3,
+	BlackOdorousElim, FarmlandSafeAndStrict, FarmlandSafeUse, FarmlandStrict, ContaminatedLandSafe}
+
+// IndicatorOrder is an indicator's place in Indicators; unknown keys sort
+// after them.
+func IndicatorOrder(key string) int {
+	for i, k := range Indicators {
+		if k == key {
+			return i
+		}
+	}
+	return len(Indicators)
+}
+
 // Status is where a target stands.
 type Status string
 

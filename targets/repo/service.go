@@ -80,6 +80,9 @@ type RegionProgress struct {
 	Region string             `json:"region"`
 	Name   string             `json:"name"`
 	Items  []targets.Progress `json:"items"`
+	// Figures are a city's air figures, also those without a target of
+	// their own (a city's heavy days are part of a province total).
+	Figures []targets.Figure `json:"figures,omitempty"`
 }
 
 // ProgressReport is the whole picture for one year as of one day.
@@ -203,6 +206,7 @@ func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (Progr
 	if r, err := s.St.Region(ctx, s.Province); err == nil {
 		pname = r.Name
 	}
+	sort.SliceStable(order, func(i, j int) bool { return targets.IndicatorOrder(order[i]) < targets.IndicatorOrder(order[j]) })
 	rep.Province = RegionProgress{Region: s.Province, Name: pname, Items: []targets.Progress{}}
 	for _, ind := range order {
 		f, ok := figs[ind]
@@ -213,7 +217,7 @@ func (s *Service) Progress(ctx context.Context, year int, asOf time.Time) (Progr
 	}
 	// Cities: their own targets where set, else the province's.
 	for _, c := range ar.Cities {
-		rp := RegionProgress{Region: c.Code, Name: c.Name, Items: []targets.Progress{}}
+		rp := RegionProgress{Region: c.Code, Name: c.Name, Items: []targets.Progress{}, Figures: []targets.Figure{c.PM25, c.Good, c.Heavy}}
 		for _, f := range []targets.Figure{c.PM25, c.Good, c.Heavy} {
 			t, ok := byRegion[c.Code][f.Indicator]
 			if !ok {

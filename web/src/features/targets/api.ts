@@ -46,6 +46,7 @@ export interface RegionProgress {
   region: string
   name: string
   items: ProgressItem[]
+  figures?: Figure[]
 }
 export interface Contribution {
   region: string
@@ -118,4 +119,8 @@ export const cityIndicators = ['pm25_annual_mean', 'good_day_ratio', 'heavy_poll
 
 export function item(rp: RegionProgress | undefined, indicator: string): ProgressItem | undefined {
   return rp?.items.find((i) => i.target.Indicator === indicator)
+}
+
+export function figure(rp: RegionProgress | undefined, indicator: string): Figure | undefined {
+  return rp?.figures?.find((f) => f.indicator === indicator)
 }
