@@ -47,6 +47,23 @@ describe('targets', () => {
     await shot(page, 'targets')
   })
 
+  test('a supervisor changes a target; the history keeps the old value', async () => {
+    const { page } = b
+    await page.goto(base() + '/targets')
+    await page.click('[data-test=target-row][data-indicator=good_day_ratio] [data-test=edit-target]')
+    await page.fill('[data-test=target-value]', '84')
+    await page.fill('[data-test=target-note]', 'e2e 调整')
+    await page.click('[data-test=confirm]')
+    await page.waitForSelector('[data-test=history]')
+    assert.match(await page.textContent('[data-test=history]'), /83 → 84/)
+    const targets = await api(page, '/targets?year=2020')
+    assert.equal(targets.items.find((t) => t.indicator === 'good_day_ratio' && t.region_code === '430000').value, 84)
+    // Every registry figure opens its source list.
+    await page.click('[data-test=target-row][data-indicator=black_odorous_water_elimination] [data-test=open-registry]')
+    await page.waitForSelector('[data-test=modal]')
+    await page.click('[data-test=confirm]')
+  })
+
   test('rankings order the cities by the comprehensive index', async () => {
     const { page } = b
     await page.goto(base() + '/targets/rankings?period=month&year=2020&month=1&by=index')
