@@ -50,12 +50,16 @@ const (
 	FarmlandSafeUse       = "farmland_safe_use"
 	FarmlandStrict        = "farmland_strict_control"
 	ContaminatedLandSafe  = "contaminated_land_safe_use_ratio"
+	// EmissionReduction is the share of the total-emission reduction
+	// quotas (主要污染物总量减排: COD, NH3-N, SO2, NOx per region) completed;
+	// the plan asks for all of them ("全面完成"), i.e. 100 %.
+	EmissionReduction = "emission_reduction_completed_ratio"
 )
 
 // Indicators lists the indicator keys in the order of the work plan's
 // 工作目标, the order pages show them in.
 var Indicators = []string{PM25AnnualMean, GoodDayRatio, HeavyDaysTotal, CitiesGrade2, SurfaceWaterGood, DrinkingWaterClass3,
-	BlackOdorousElim, FarmlandSafeAndStrict, FarmlandSafeUse, FarmlandStrict, ContaminatedLandSafe}
+	BlackOdorousElim, FarmlandSafeAndStrict, FarmlandSafeUse, FarmlandStrict, ContaminatedLandSafe, EmissionReduction}
 
 // IndicatorOrder is an indicator's place in Indicators; unknown keys sort
 // after them.

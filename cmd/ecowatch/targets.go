@@ -34,7 +34,7 @@ func init() {
 
 const targetsImportUsage = `import cnemc [--restart] [--simulate-others] [--data-dir DIR | --postgres URL] FILE...
        ecowatch import water [--province 湖南] [--region 430000] [--body river|lake] [--year Y] [--dry-run] [--json] [store flags] FILE...
-       ecowatch import items --kind farmland|contaminated_site|black_odorous|drinking_source [store flags] FILE
+       ecowatch import items --kind farmland|contaminated_site|black_odorous|drinking_source|emission_quota [store flags] FILE
 
 cnemc   reads the national air-quality release (city layout date,hour,city,…; station wide
         layout date,hour,type,<station>…; long layout timepoint,stationcode,…) and stores the

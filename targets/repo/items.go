@@ -63,7 +63,7 @@ func NewItemParser(kind string, header []string) (*ItemParser, error) {
 		need = append(need, "safe_area", "strict_area")
 	case DrinkingSource:
 		need = append(need, "water_class")
-	case ContaminatedSite, BlackOdorous:
+	case ContaminatedSite, BlackOdorous, EmissionQuota:
 		need = append(need, "done")
 	default:
 		return nil, fmt.Errorf("kind %q is not one of %s", kind, strings.Join(ItemKinds, ", "))
@@ -193,7 +193,8 @@ func ItemFigures(kind string, items []Item, region string, final bool) []targets
 			targets.RegistryFigure(targets.FarmlandStrict, region, r(strict), final, src),
 		}
 	}
-	ind := map[string]string{ContaminatedSite: targets.ContaminatedLandSafe, BlackOdorous: targets.BlackOdorousElim, DrinkingSource: targets.DrinkingWaterClass3}[kind]
+	ind := map[string]string{ContaminatedSite: targets.ContaminatedLandSafe, BlackOdorous: targets.BlackOdorousElim, DrinkingSource: targets.DrinkingWaterClass3,
+		EmissionQuota: targets.EmissionReduction}[kind]
 	done := 0
 	for _, it := range items {
 		if it.Done {

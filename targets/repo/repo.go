@@ -132,10 +132,13 @@ const (
 	ContaminatedSite = "contaminated_site" // 污染地块: done = safely used
 	BlackOdorous     = "black_odorous"     // 城市黑臭水体: done = eliminated
 	DrinkingSource   = "drinking_source"   // 集中式饮用水水源地: water_class; done = Class III or better
+	// EmissionQuota is one reduction quota (主要污染物总量减排) of a region
+	// and pollutant, entered by the department: done = completed.
+	EmissionQuota = "emission_quota"
 )
 
 // ItemKinds lists the kinds.
-var ItemKinds = []string{Farmland, ContaminatedSite, BlackOdorous, DrinkingSource}
+var ItemKinds = []string{Farmland, ContaminatedSite, BlackOdorous, DrinkingSource, EmissionQuota}
 
 // Item is one row of an indicator registry.
 type Item struct {

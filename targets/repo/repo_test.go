@@ -164,6 +164,13 @@ func TestReadItemsErrors(t *testing.T) {
 			t.Errorf("%s %q: %v, want %q", tc.kind, tc.csv, err, tc.want)
 		}
 	}
+	quotas, err := ReadItems(EmissionQuota, strings.NewReader("code,name,region_code,year,done\nCOD,化学需氧量,430000,2020,是\nNOx,氮氧化物,430000,2020,否\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := ItemFigures(EmissionQuota, quotas, "430000", true); f[0].Indicator != targets.EmissionReduction || f[0].Value.String() != "50.0" {
+		t.Errorf("emission quotas %+v", f)
+	}
 	items, err := ReadItems(DrinkingSource, strings.NewReader("code,name,region_code,year,water_class\nD1,株树桥,430181,2020,Ⅱ\nD2,某水库,430200,2020,Ⅳ\n"))
 	if err != nil || !items[0].Done || items[1].Done {
 		t.Errorf("drinking sources %+v %v", items, err)
