@@ -338,6 +338,19 @@ func (a *API) targetsRankings(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	if err != nil {
 		return err
 	}
+	switch r.URL.Query().Get("subject") {
+	case "", "air":
+	case "water":
+		wr, err := a.cfg.Targets.WaterRankings(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"period": label, "from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly),
+			"subject": "water", "cities": wr.Cities, "sections": wr.Sections})
+		return nil
+	default:
+		return &Error{Code: CodeInvalid, Message: "subject: want air or water", Fields: []FieldError{{"subject", "want air or water"}}}
+	}
 	byS := r.URL.Query().Get("by")
 	if byS == "" {
 		byS = string(targets.ByIndex)

@@ -200,3 +200,40 @@ func TestTargetsUploadIsText(t *testing.T) {
 		t.Errorf("binary upload: %d %s", res.StatusCode, body)
 	}
 }
+
+func TestTargetsWaterRanking(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i, nh3 := range []float64{0.3, 1.2} { // Class II and IV
+		code := "ws-test-" + itoa(int64(i))
+		region := []string{storetest.City, otherCity}[i]
+		if err := f.st.UpsertPoint(ctx, registry.Point{Code: code, Name: "断面" + itoa(int64(i)), Kind: registry.KindWaterStation, RegionCode: region, TargetClass: 3}); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2020, 1, 10, 8, 0, 0, 0, store.CST)
+		if err := f.st.WriteMeasurements(ctx, []store.Measurement{
+			{Point: code, Factor: "w21003", Kind: store.Hour, Time: at, Values: store.Values{}.With(store.Avg, nh3)},
+			{Point: code, Factor: "w01009", Kind: store.Hour, Time: at, Values: store.Values{}.With(store.Avg, 8)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, body := f.do(t, f.creds["province"], "GET", "/targets/rankings?subject=water&year=2020&month=1", "")
+	var got struct {
+		Cities []struct {
+			Region string
+			Rank   int
+			Ratio  string
+		}
+		Sections []struct {
+			Rank  int
+			Class string
+		}
+	}
+	if res.StatusCode != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Cities) != 2 || got.Cities[0].Region != storetest.City || got.Cities[0].Ratio != "100.0" || got.Cities[1].Rank != 2 || got.Sections[0].Class != "II" {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	if res, _ := f.do(t, f.creds["province"], "GET", "/targets/rankings?subject=soil", ""); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("subject soil: %d", res.StatusCode)
+	}
+}

@@ -199,3 +199,101 @@ func WaterMonthly(sections []SectionData, month time.Time, province string) Wate
 		"Sections: " + strconv.Itoa(len(w.Sections)) + "."}
 	return w
 }
+
+// WaterCity is one city's line of the water ranking.
+type WaterCity struct {
+	Rank     int              `json:"rank"`
+	Region   string           `json:"region"`
+	Name     string           `json:"name"`
+	Sections int              `json:"sections"`
+	Good     int              `json:"good"`    // Class I–III
+	WorseV   int              `json:"worse_v"` // 劣V
+	Ratio    *decimal.Decimal `json:"ratio"`   // Class I–III share, %
+}
+
+// WaterCities groups the report's sections by city (GB/T 2260 code of the
+// section's region) and ranks the cities by their Class I–III share,
+// highest first; equal shares share a rank (1, 2, 2, 4).
+func WaterCities(w Water, names map[string]string) []WaterCity {
+	by := map[string]*WaterCity{}
+	var order []string
+	for _, s := range w.Sections {
+		code := s.Region
+		if len(code) == 6 {
+			code = code[:4] + "00"
+		}
+		c := by[code]
+		if c == nil {
+			c = &WaterCity{Region: code, Name: names[code]}
+			by[code] = c
+			order = append(order, code)
+		}
+		c.Sections++
+		switch s.Class {
+		case "I", "II", "III":
+			c.Good++
+		case "劣V":
+			c.WorseV++
+		}
+	}
+	out := make([]WaterCity, 0, len(order))
+	for _, code := range order {
+		c := by[code]
+		if r, err := targets.Ratio(c.Good, c.Sections); err == nil {
+			c.Ratio = &r
+		}
+		out = append(out, *c)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Ratio, out[j].Ratio
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		if c := a.Cmp(*b); c != 0 {
+			return c > 0
+		}
+		return out[i].Region < out[j].Region
+	})
+	for i := range out {
+		switch {
+		case out[i].Ratio == nil:
+		case i > 0 && out[i-1].Ratio != nil && out[i-1].Ratio.Cmp(*out[i].Ratio) == 0:
+			out[i].Rank = out[i-1].Rank
+		default:
+			out[i].Rank = i + 1
+		}
+	}
+	return out
+}
+
+// RankSections orders the sections by class, best first (Class I first,
+// 劣V last), ties in region and name order, and returns their ranks
+// (equal classes share a rank).
+func RankSections(secs []Section) ([]Section, []int) {
+	classOrder := map[string]int{"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "劣V": 6}
+	out := append([]Section(nil), secs...)
+	key := func(s Section) int {
+		if k, ok := classOrder[s.Class]; ok {
+			return k
+		}
+		return 7
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if key(out[i]) != key(out[j]) {
+			return key(out[i]) < key(out[j])
+		}
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		return out[i].Name < out[j].Name
+	})
+	ranks := make([]int, len(out))
+	for i := range out {
+		if i > 0 && key(out[i]) == key(out[i-1]) {
+			ranks[i] = ranks[i-1]
+		} else {
+			ranks[i] = i + 1
+		}
+	}
+	return out, ranks
+}

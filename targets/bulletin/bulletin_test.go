@@ -2,6 +2,7 @@ package bulletin
 
 import (
 	"bytes"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -134,3 +135,24 @@ func TestWaterMonthly(t *testing.T) {
 }
 
 func ratOf(s string) *big.Rat { r, _ := new(big.Rat).SetString(s); return r }
+
+func TestWaterRankings(t *testing.T) {
+	w := Water{Sections: []Section{
+		{Name: "a", Region: "430102", Class: "II"}, {Name: "b", Region: "430100", Class: "IV"},
+		{Name: "c", Region: "430202", Class: "III"}, {Name: "d", Region: "430300", Class: "劣V"},
+		{Name: "e", Region: "430302", Class: "I"}, {Name: "f", Region: "430400", Class: "II"}, {Name: "g", Region: "430400", Class: "III"},
+	}}
+	cs := WaterCities(w, map[string]string{"430100": "长沙市"})
+	got := ""
+	for _, c := range cs {
+		got += fmt.Sprintf("%s:%d:%s ", c.Region, c.Rank, c.Ratio)
+	}
+	// 430200 and 430400 at 100 % share rank 1; 430100 and 430300 at 50 % share 3.
+	if got != "430200:1:100.0 430400:1:100.0 430100:3:50.0 430300:3:50.0 " || cs[2].Name != "长沙市" || cs[3].WorseV != 1 {
+		t.Errorf("cities %s", got)
+	}
+	secs, ranks := RankSections(w.Sections)
+	if secs[0].Name != "e" || ranks[1] != 2 || ranks[2] != 2 || secs[len(secs)-1].Class != "劣V" || ranks[len(ranks)-1] != 7 {
+		t.Errorf("sections %v %v", secs, ranks)
+	}
+}

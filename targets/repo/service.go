@@ -285,6 +285,43 @@ func (s *Service) Rankings(ctx context.Context, p targets.Period, by targets.Ran
 	return targets.Rank(rows, by), nil
 }
 
+// WaterRanking is the water ranking of a period: cities by Class I–III
+// share, sections by class.
+type WaterRanking struct {
+	Cities   []bulletin.WaterCity `json:"cities"`
+	Sections []RankedSection      `json:"sections"`
+}
+
+// RankedSection is a section with its rank by class.
+type RankedSection struct {
+	Rank int `json:"rank"`
+	bulletin.Section
+}
+
+// WaterRankings ranks the cities and sections over a period, each
+// section on the mean of its samples in the period.
+func (s *Service) WaterRankings(ctx context.Context, p targets.Period) (WaterRanking, error) {
+	secs, err := LoadSections(ctx, s.St, p.From, p.To.AddDate(0, 0, 1))
+	if err != nil {
+		return WaterRanking{}, err
+	}
+	w := bulletin.WaterMonthly(secs, p.From, "")
+	cities, err := Cities(ctx, s.St)
+	if err != nil {
+		return WaterRanking{}, err
+	}
+	names := map[string]string{}
+	for _, c := range cities {
+		names[c.Code] = c.Name
+	}
+	out := WaterRanking{Cities: bulletin.WaterCities(w, names), Sections: []RankedSection{}}
+	ranked, ranks := bulletin.RankSections(w.Sections)
+	for i, sec := range ranked {
+		out.Sections = append(out.Sections, RankedSection{Rank: ranks[i], Section: sec})
+	}
+	return out, nil
+}
+
 // AirBulletin builds the month's air bulletin.
 func (s *Service) AirBulletin(ctx context.Context, month time.Time) (bulletin.Air, error) {
 	p := targets.Month(month.Year(), month.Month())
