@@ -93,6 +93,11 @@ describe('targets', () => {
     const pdf = await page.pdf({ path: join(artifacts, 'bulletin-2020-01.pdf'), format: 'A4', landscape: true, printBackground: true, preferCSSPageSize: true })
     assert.ok(pdf.length > 10_000, 'a PDF was produced')
     await page.emulateMedia({ media: 'screen' })
+    // Generated on demand into the reports list (the scheduler does the same monthly).
+    await page.click('[data-test=generate]')
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=report-row]').length >= 2)
+    const reports = await api(page, '/targets/reports')
+    assert.ok(reports.items.some((r) => r.period === '2020-01' && r.kind === 'air-monthly'))
     const href = await page.getAttribute('[data-test=xlsx]', 'href')
     const res = await page.request.get(base() + href)
     assert.equal(res.status(), 200)

@@ -124,3 +124,18 @@ export function item(rp: RegionProgress | undefined, indicator: string): Progres
 export function figure(rp: RegionProgress | undefined, indicator: string): Figure | undefined {
   return rp?.figures?.find((f) => f.indicator === indicator)
 }
+
+export interface WaterRanking {
+  period: string
+  from: string
+  to: string
+  cities: { rank: number; region: string; name: string; sections: number; good: number; worse_v: number; ratio: string | null }[]
+  sections: { rank: number; point: string; name: string; region: string; class: string; target_class: string; main_pollutants: string[] }[]
+}
+export interface Report {
+  id: number
+  kind: string
+  period: string
+  created: string
+  actor: string
+}
