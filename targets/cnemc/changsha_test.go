@@ -13,6 +13,8 @@ import (
 
 	"ecowatch/seed"
 	"ecowatch/store"
+	"ecowatch/store/postgres"
+	"ecowatch/store/postgres/pgtest"
 	"ecowatch/store/sqlite"
 	"ecowatch/targets"
 	"ecowatch/targets/cnemc"
@@ -305,5 +307,37 @@ func TestSimulatedOthersAreLabelled(t *testing.T) {
 		if err != nil || !strings.Contains(p.Name, cnemc.SimulatedLabel) {
 			t.Errorf("%s: %q %v", code, p.Name, err)
 		}
+	}
+}
+
+// The checkpoint table's SQL on PostgreSQL: an interrupted import resumes
+// and a finished one is skipped.
+func TestImportCheckpointPostgres(t *testing.T) {
+	data := changsha(t)
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, pgtest.SchemaURL(t, "targets_cnemc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := seed.Hunan(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	sqlh := st.SQL()
+	cctx, cancel := context.WithCancel(ctx)
+	if _, err := cnemc.Import(cctx, st, "cs.csv", data, cnemc.Options{SQL: &sqlh, BatchRows: 1000, Progress: &cancelAt{cancel: cancel}}); err == nil {
+		t.Fatal("the cancelled import reported success")
+	}
+	second, err := cnemc.Import(ctx, st, "cs.csv", data, cnemc.Options{SQL: &sqlh, BatchRows: 1000})
+	if err != nil || second.Resumed == 0 || second.Stored == 0 {
+		t.Fatalf("resume: %v %s", err, second)
+	}
+	third, err := cnemc.Import(ctx, st, "cs.csv", data, cnemc.Options{SQL: &sqlh})
+	if err != nil || third.Stored != 0 || third.Skipped != third.Read {
+		t.Fatalf("repeat: %v %s", err, third)
+	}
+	ms, err := st.Measurements(ctx, store.MeasurementQuery{Point: "city-430100", Factor: "a34004", Kind: store.Hour, From: time.Unix(0, 0), To: time.Now()})
+	if err != nil || len(ms) < 5000 {
+		t.Errorf("PM2.5 hours stored: %d %v", len(ms), err)
 	}
 }
