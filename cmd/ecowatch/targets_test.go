@@ -79,6 +79,9 @@ func TestTargetsScheduler(t *testing.T) {
 	if done, err := s.once(ctx); err != nil || done {
 		t.Fatalf("2 February 07:00: %v %v, want nothing due", done, err)
 	}
+	if err := s.warm(ctx); err != nil {
+		t.Errorf("warm: %v", err)
+	}
 	now = time.Date(2020, 2, 2, 8, 0, 0, 0, store.CST)
 	if done, err := s.once(ctx); err != nil || !done {
 		t.Fatalf("2 February 08:00: %v %v, want January generated", done, err)

@@ -44,10 +44,11 @@ func NewService(st store.Store, province string) (*Service, error) {
 	return &Service{St: st, Repo: New(sq.SQL()), Province: province, RefYears: 3, Now: time.Now}, nil
 }
 
-const cacheTTL = time.Minute
+// cacheTTL: the data change hourly and the serve part recomputes every 5
+// minutes; a cold computation reads every city's years of hourly data.
+const cacheTTL = 10 * time.Minute
 
-// cities loads the cities' days in [from, to), cached for a minute (the
-// data change hourly; the computation reads every station's year).
+// cities loads the cities' days in [from, to), cached for cacheTTL.
 func (s *Service) cities(ctx context.Context, from, to time.Time) ([]targets.CityAir, error) {
 	key := from.Format(time.DateOnly) + "/" + to.Format(time.DateOnly)
 	now := s.Now()
