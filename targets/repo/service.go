@@ -63,7 +63,7 @@ func (s *Service) cities(ctx context.Context, from, to time.Time) ([]targets.Cit
 		return nil, err
 	}
 	s.mu.Lock()
-	if s.cache == nil || len(s.cache) > 16 {
+	if s.cache == nil || len(s.cache) >= 6 { // a few periods; each holds years of days
 		s.cache = map[string]cached{}
 	}
 	s.cache[key] = cached{now, cs}
