@@ -341,3 +341,40 @@ func TestImportCheckpointPostgres(t *testing.T) {
 		t.Errorf("PM2.5 hours stored: %d %v", len(ms), err)
 	}
 }
+
+func TestImportWideAndLongLayouts(t *testing.T) {
+	ctx := context.Background()
+	st := seeded(t)
+	wide := "date,hour,type,1335A,1336A,9999A\n" +
+		"20200102,0,AQI,50,60,70\n" + // derived: skipped
+		"20200102,0,PM2.5,35,40,45\n" +
+		"20200102,0,PM2.5_24h,35,40,45\n" + // derived: skipped
+		"20200102,0,CO,0.8,,0.9\n" +
+		"20200102,1,PM2.5,x,40,45\n" + // malformed value
+		"20200102,1,XYZ,1,2,3\n" // unknown type
+	sum, err := cnemc.Import(ctx, st, "wide.csv", []byte(wide), cnemc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Layout != cnemc.Wide || sum.Read != 6 || sum.Stored != 2 || sum.Skipped != 2 || sum.Rejected != 2 || sum.Values != 3 ||
+		len(sum.UnknownPoints) != 1 || sum.UnknownPoints[0] != "9999A" || sum.Reasons["value not a decimal"] != 1 || sum.Reasons["type malformed"] != 1 {
+		t.Fatalf("wide: %s %v", sum, sum.Reasons)
+	}
+	ms, _ := st.Measurements(ctx, store.MeasurementQuery{Point: "1336A", Factor: "a34004", Kind: store.Hour, From: time.Unix(0, 0), To: time.Now()})
+	if len(ms) != 1 || !ms[0].Time.Equal(time.Date(2020, 1, 2, 0, 0, 0, 0, store.CST)) {
+		t.Errorf("1336A PM2.5: %+v", ms)
+	}
+	long := "timepoint,stationcode,positionname,aqi,pm10,pm10_24h,pm2_5,pm2_5_24h,so2,so2_24h,no2,no2_24h,o3,o3_24h,o3_8h,o3_8h_24h,co,co_24h\n" +
+		"2020-01-02 05:00:00,1335A,经开区环保局,80,70,71,59,60,6,7,40,41,30,31,20,21,0.9,1.0\n" +
+		"2020-01-02 05:00:00,9999A,外省站,80,70,71,59,60,6,7,40,41,30,31,20,21,0.9,1.0\n" + // not in the registry
+		"2020-01-02 05:30:00,1335A,经开区环保局,80,70,71,59,60,6,7,40,41,30,31,20,21,0.9,1.0\n" + // not on the hour
+		"2020-01-02 06:00:00,1335A,经开区环保局,80,-1,71,59,60,6,7,40,41,30,31,20,21,0.9,1.0\n" // negative
+	sum, err = cnemc.Import(ctx, st, "long.csv", []byte(long), cnemc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Layout != cnemc.Long || sum.Read != 4 || sum.Stored != 1 || sum.Values != 6 || sum.Rejected != 3 ||
+		sum.Reasons["station not in the registry"] != 1 || sum.Reasons["time malformed"] != 1 || sum.Reasons["negative value"] != 1 {
+		t.Fatalf("long: %s %v", sum, sum.Reasons)
+	}
+}
