@@ -91,7 +91,7 @@ func YearToDate(asOf time.Time) Period {
 	return Period{time.Date(d.Year(), 1, 1, 0, 0, 0, 0, aqi.UTC8()), d}
 }
 
-// Days returns the days of c in the period.
+// In returns the days of c in the period.
 func (c *CityAir) In(p Period) []air.CityDay {
 	var out []air.CityDay
 	for _, d := range c.Days {

@@ -61,6 +61,8 @@ type Summary struct {
 	Resumed       int      `json:"resumed_after_line"`
 }
 
+// String is the summary as the command line prints it: counts, the
+// rejection reasons with a few examples, unknown and created points.
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s layout): %d rows read, %d stored (%d values), %d skipped, %d rejected", s.File, s.Layout, s.Read, s.Stored, s.Values, s.Skipped, s.Rejected)

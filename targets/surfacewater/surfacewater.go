@@ -203,6 +203,8 @@ type Summary struct {
 	CreatedPoints int            `json:"created_points"`
 }
 
+// String is the summary as the command line prints it, with the first
+// class disagreements.
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d rows read, %d stored, %d of another province (classified, not stored), %d rejected; class compared on %d rows, %d agree, %d disagree; %d section points created",
