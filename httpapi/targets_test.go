@@ -158,6 +158,10 @@ func TestTargetsProgressScopeAndStatus(t *testing.T) {
 			t.Errorf("%s: %d %s", bad, res.StatusCode, body)
 		}
 	}
+	// The city-level points are averages, not stations.
+	if res, body := f.do(t, f.creds["province"], "GET", "/air/stations", ""); res.StatusCode != 200 || strings.Contains(body, "city-") {
+		t.Errorf("stations list the city-level points: %s", body)
+	}
 	// XLSX download of the bulletin.
 	res, body = f.do(t, f.creds["province"], "GET", "/targets/bulletins/air?month=2020-01&format=xlsx", "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/vnd.openxmlformats") || !strings.HasPrefix(body, "PK") {

@@ -297,3 +297,8 @@ func (p *Parser) values(rec []string, point string, t time.Time) ([]Cell, error)
 	}
 	return cells, nil
 }
+
+// IsCityPoint says whether a point code is a city-level point: the
+// station views and the city averages of live data must leave it out (it
+// is an average already).
+func IsCityPoint(code string) bool { return strings.HasPrefix(code, "city-") }
