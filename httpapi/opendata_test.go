@@ -138,6 +138,10 @@ var opendataAllowed = func() map[string][]string {
 		"/open/assessments?period=day":                   with(page, f(opendata.Assessment)),
 		"/open/air/now": with([]string{"time", "cities", "stations", "advice", "region", "name", "name_en", "aqi", "level", "category",
 			"category_en", "color", "primary_pollutant", "values", "rules", "station", "latest"}, advice, f(opendata.Station)),
+		// Targets (issue 8): figures and status only; no contributions,
+		// registry entries, edit history, sources or projections.
+		opendataTargetsPath: {"year", "as_of", "final", "province", "cities", "simulated", "region", "name", "name_en", "items",
+			"indicator", "target", "unit", "comparison", "value", "last_year", "status"},
 	}
 }()
 
@@ -176,6 +180,7 @@ func TestOpenDataOnlyPublicFields(t *testing.T) { testOpenDataOnlyPublicFields(t
 
 func testOpenDataOnlyPublicFields(t *testing.T, f *fixture) {
 	opendataSeed(t, f.st, time.Now())
+	opendataTargetsSeed(t, f)
 	// Every public GET route of the table is exercised here.
 	covered := map[string]bool{}
 	for path := range opendataAllowed {
@@ -186,14 +191,16 @@ func testOpenDataOnlyPublicFields(t *testing.T, f *fixture) {
 		covered[p] = true
 	}
 	for _, rt := range f.api.Routes() {
-		if strings.HasPrefix(rt.Path, "/open/") && rt.Access.Anyone && rt.Method == "GET" && !strings.HasPrefix(rt.Path, "/open/bulk") && !covered[rt.Path] {
+		public := strings.HasPrefix(rt.Path, "/open/") || strings.HasPrefix(rt.Path, "/public/")
+		if public && rt.Access.Anyone && rt.Method == "GET" && !strings.HasPrefix(rt.Path, "/open/bulk") && !covered[rt.Path] {
 			t.Errorf("public route %s is not in opendataAllowed", rt.Path)
 		}
 	}
 	never := []string{opendataContact, opendataPhone, storetest.MN, `"123456"`, "contact", "email", "password", `"mn"`}
 	for path, allowed := range opendataAllowed {
 		for _, format := range []string{"json", "csv"} {
-			if format == "csv" && (path == "/open/air/now" || path == "/open/policy" || strings.HasPrefix(path, "/open/enterprises/")) {
+			if format == "csv" && (path == "/open/air/now" || path == "/open/policy" || strings.HasPrefix(path, "/open/enterprises/") ||
+				strings.HasPrefix(path, "/public/")) {
 				continue
 			}
 			sep := "?"
@@ -576,6 +583,7 @@ func TestOpenDataPostgres(t *testing.T) {
 		"Caching":           testOpenDataCaching,
 		"RateLimitsAndKeys": testOpenDataRateLimitsAndKeys,
 		"BulkMatchesAPI":    testOpenDataBulkMatchesAPI,
+		"TargetsPublic":     testOpendataTargetsPublic,
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := openPostgres(t)

@@ -63,7 +63,7 @@ func targetsRoutes(a *API) []Route {
 		{"GET", "/targets/reports/{id}", signedIn, auth.ScopeAirRead, "One generated report (JSON or XLSX)", a.targetsReport},
 		{"GET", "/targets/items", signedIn, auth.ScopeAirRead, "Indicator registry entries (farmland, sites, black-odorous water bodies, drinking-water sources)", a.targetsItems},
 		{"POST", "/targets/items", adminProv, auth.ScopeRegistry, "Import an indicator registry CSV", a.targetsImportItems},
-		{"GET", "/public/targets", anyone, "", "The province's and cities' target progress (public)", a.targetsPublic},
+		{"GET", "/public/targets", anyone, "", "The province's and cities' target progress (public)", a.opendataGuard(a.targetsPublic)},
 	}
 }
 
@@ -264,6 +264,7 @@ func (a *API) targetsPublic(w http.ResponseWriter, r *http.Request, p auth.Princ
 	type region struct {
 		Region string              `json:"region"`
 		Name   string              `json:"name"`
+		NameEn string              `json:"name_en"`
 		Items  []TargetsPublicItem `json:"items"`
 	}
 	out := struct {
@@ -272,13 +273,20 @@ func (a *API) targetsPublic(w http.ResponseWriter, r *http.Request, p auth.Princ
 		Final    bool     `json:"final"`
 		Province region   `json:"province"`
 		Cities   []region `json:"cities"`
-	}{Year: rep.Year, AsOf: rep.To, Final: rep.Final, Cities: []region{}}
-	out.Province = region{rep.Province.Region, rep.Province.Name, targetsPublicItems(rep.Province)}
-	for _, c := range rep.Cities {
-		out.Cities = append(out.Cities, region{c.Region, c.Name, targetsPublicItems(c)})
+		// Simulated names the cities whose figures are simulated (the
+		// demo's derived data): the public must be told.
+		Simulated []string `json:"simulated"`
+	}{Year: rep.Year, AsOf: rep.To, Final: rep.Final, Cities: []region{}, Simulated: rep.Simulated}
+	if out.Simulated == nil {
+		out.Simulated = []string{}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	out.Province = region{rep.Province.Region, rep.Province.Name, nameEn[rep.Province.Region], targetsPublicItems(rep.Province)}
+	for _, c := range rep.Cities {
+		out.Cities = append(out.Cities, region{c.Region, c.Name, nameEn[c.Region], targetsPublicItems(c)})
+	}
+	// Rate-limited and cacheable like the open data routes: the same
+	// content for every caller.
+	return opendataJSON(w, r, out, time.Time{}, opendataShort)
 }
 
 // targetsPeriod reads period=month|quarter|ytd with year, month, quarter.
