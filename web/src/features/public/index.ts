@@ -4,7 +4,7 @@
 import type { Feature } from '../types'
 
 const zh = {
-  nav: { portal: '公众服务', air: '空气质量', water: '水环境', enterprises: '企业达标', data: '开放数据' },
+  nav: { portal: '公众服务', air: '空气质量', water: '水环境', enterprises: '企业达标', targets: '目标进展', data: '开放数据' },
   air: {
     title: '实时空气质量', updated: '数据时间 {t}', city: '城市', pick: '选择城市', primary: '首要污染物', none: '无',
     advice: '健康影响', measure: '建议措施', last24: '最近 24 小时', last30: '最近 30 天', stations: '监测站点',
@@ -24,6 +24,21 @@ const zh = {
     converted: '折算值', noOutlets: '该单位没有公开的排放口。', back: '返回列表', year: '{y} 年',
     note: '超标小时数由小时均值与排放限值逐时比较得出；带有维护、校准、故障等标记的数据不参与判定。',
   },
+  targets: {
+    title: '年度目标进展', year: '年度', asOf: '数据截至 {d}', final: '全年', province: '全省', cities: '各市州',
+    target: '目标', value: '本年累计', lastYear: '去年同期', noValue: '暂无数据', none: '本年度尚未公布目标。',
+    map: '各市州目标状态', mapOf: '按指标着色', city: '市州', pick: '查看市州',
+    simulated: '演示数据：{list} 的空气数据为模拟数据（SIMULATED），不代表实际监测结果。',
+    note: '进展按本年 1 月 1 日至截至日的监测数据计算；“进度正常”“有风险”为年中判断，全年结束后为“已达标”或“未达标”。',
+    statuses: { met: '已达标', on_track: '进度正常', at_risk: '有风险', missed: '未达标', no_data: '无数据' } as Record<string, string>,
+    indicators: {
+      pm25_annual_mean: 'PM2.5 年均浓度', good_day_ratio: '优良天数比例', heavy_pollution_days_total: '重污染天数',
+      cities_attaining_grade2: '达到二级标准城市数', surface_water_good_ratio: '地表水Ⅰ–Ⅲ类比例', drinking_water_class3_ratio: '饮用水水源达标比例',
+      black_odorous_water_elimination: '黑臭水体消除比例', farmland_safe_use_and_control: '受污染耕地安全利用和严格管控',
+      farmland_safe_use: '受污染耕地安全利用', farmland_strict_control: '受污染耕地严格管控',
+      contaminated_land_safe_use_ratio: '污染地块安全利用率', emission_reduction_completed_ratio: '主要污染物总量减排任务完成比例',
+    } as Record<string, string>,
+  },
   data: {
     title: '开放数据', intro: '空气、水质和污染源监测数据向社会开放：接口只读、有版本，支持 JSON 与 CSV，另提供按日打包的批量下载文件（附 SHA-256 校验值）。',
     api: '数据接口', docs: '接口文档（OpenAPI）', bulk: '批量下载', cli: '命令行一次下载一年数据',
@@ -35,7 +50,7 @@ const zh = {
 }
 
 const en: typeof zh = {
-  nav: { portal: 'Public', air: 'Air quality', water: 'Water', enterprises: 'Compliance', data: 'Open data' },
+  nav: { portal: 'Public', air: 'Air quality', water: 'Water', enterprises: 'Compliance', targets: 'Targets', data: 'Open data' },
   air: {
     title: 'Air quality now', updated: 'Data for {t}', city: 'City', pick: 'Choose a city', primary: 'Primary pollutant', none: 'none',
     advice: 'Health effects', measure: 'What to do', last24: 'Last 24 hours', last30: 'Last 30 days', stations: 'Monitoring stations',
@@ -55,6 +70,21 @@ const en: typeof zh = {
     converted: 'O2-converted', noOutlets: 'This enterprise has no published outlets.', back: 'Back to the list', year: '{y}',
     note: 'Exceedance hours compare every hourly mean with the limit in force; values flagged for maintenance, calibration or faults are not judged.',
   },
+  targets: {
+    title: 'Progress towards this year’s goals', year: 'Year', asOf: 'Data up to {d}', final: 'whole year', province: 'Province', cities: 'Cities',
+    target: 'Goal', value: 'Year to date', lastYear: 'Same period last year', noValue: 'no data yet', none: 'No goals published for this year yet.',
+    map: 'Status of the goals by city', mapOf: 'Colour by', city: 'City', pick: 'Show a city',
+    simulated: 'Demonstration data: the air data of {list} are SIMULATED and are not real measurements.',
+    note: 'Progress counts the monitoring data from 1 January to the date shown; “on track” and “at risk” are mid-year judgements, which become “met” or “missed” once the year is over.',
+    statuses: { met: 'met', on_track: 'on track', at_risk: 'at risk', missed: 'missed', no_data: 'no data' },
+    indicators: {
+      pm25_annual_mean: 'PM2.5 annual mean', good_day_ratio: 'Good-day ratio', heavy_pollution_days_total: 'Heavy-pollution days',
+      cities_attaining_grade2: 'Cities at Grade II', surface_water_good_ratio: 'Surface water at Class I–III', drinking_water_class3_ratio: 'Drinking-water sources at Class III or better',
+      black_odorous_water_elimination: 'Black-odorous water bodies eliminated', farmland_safe_use_and_control: 'Contaminated farmland, safe use and strict control',
+      farmland_safe_use: 'Contaminated farmland, safe use', farmland_strict_control: 'Contaminated farmland, strict control',
+      contaminated_land_safe_use_ratio: 'Contaminated sites safely used', emission_reduction_completed_ratio: 'Emission-reduction quotas completed',
+    },
+  },
   data: {
     title: 'Open data', intro: 'Air, water and emission monitoring data are open to everyone: a read-only, versioned API in JSON and CSV, and daily bulk files with SHA-256 checksums.',
     api: 'API', docs: 'API reference (OpenAPI)', bulk: 'Bulk downloads', cli: 'A year of data with one command',
@@ -72,6 +102,7 @@ const feature: Feature = {
     { path: '/public/water', name: 'public-water', component: () => import('./PublicWater.vue'), meta: { public: true } },
     { path: '/public/enterprises', name: 'public-enterprises', component: () => import('./PublicEnterprises.vue'), meta: { public: true } },
     { path: '/public/enterprises/:code', name: 'public-compliance', component: () => import('./PublicCompliance.vue'), props: true, meta: { public: true } },
+    { path: '/public/targets', name: 'public-targets', component: () => import('./PublicTargets.vue'), meta: { public: true } },
     { path: '/public/data', name: 'public-data', component: () => import('./PublicData.vue'), meta: { public: true } },
   ],
   nav: [{ to: '/public', key: 'public.nav.portal', show: () => true, order: 90 }],
