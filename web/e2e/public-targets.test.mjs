@@ -79,13 +79,13 @@ describe('public targets on a phone', () => {
   test('the language switch shows the goals in English', async () => {
     const { page } = b
     await page.click('[data-test=lang-switch]')
-    await page.waitForFunction(() => /Progress towards/.test(document.querySelector("[data-test=targets-title]")?.textContent || ''))
+    await page.waitForFunction(() => /Progress towards/.test(document.querySelector('[data-test=targets-title]')?.textContent || ''))
     const pm = await page.textContent('[data-test=province-item][data-indicator=pm25_annual_mean]')
     assert.match(pm, /PM2\.5 annual mean/)
     assert.match(await page.textContent('[data-test=public-city][data-region="430100"]'), /Changsha/)
     assert.match(await page.textContent('[data-test=simulated]'), /SIMULATED and are not real measurements/)
     await page.click('[data-test=lang-switch]')
-    await page.waitForFunction(() => /年度目标进展/.test(document.querySelector("[data-test=targets-title]")?.textContent || ''))
+    await page.waitForFunction(() => /年度目标进展/.test(document.querySelector('[data-test=targets-title]')?.textContent || ''))
     assert.deepEqual(b.errors, [])
   })
 })
