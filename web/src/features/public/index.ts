@@ -31,6 +31,7 @@ const zh = {
     simulated: '演示数据：{list} 的空气数据为模拟数据（SIMULATED），不代表实际监测结果。',
     note: '进展按本年 1 月 1 日至截至日的监测数据计算；“进度正常”“有风险”为年中判断，全年结束后为“已达标”或“未达标”。',
     statuses: { met: '已达标', on_track: '进度正常', at_risk: '有风险', missed: '未达标', no_data: '无数据' } as Record<string, string>,
+    units: { days: '天', cities: '个', '10k mu': '万亩' } as Record<string, string>,
     indicators: {
       pm25_annual_mean: 'PM2.5 年均浓度', good_day_ratio: '优良天数比例', heavy_pollution_days_total: '重污染天数',
       cities_attaining_grade2: '达到二级标准城市数', surface_water_good_ratio: '地表水Ⅰ–Ⅲ类比例', drinking_water_class3_ratio: '饮用水水源达标比例',
@@ -77,6 +78,7 @@ const en: typeof zh = {
     simulated: 'Demonstration data: the air data of {list} are SIMULATED and are not real measurements.',
     note: 'Progress counts the monitoring data from 1 January to the date shown; “on track” and “at risk” are mid-year judgements, which become “met” or “missed” once the year is over.',
     statuses: { met: 'met', on_track: 'on track', at_risk: 'at risk', missed: 'missed', no_data: 'no data' },
+    units: { days: 'days', cities: 'cities', '10k mu': '10,000 mu' },
     indicators: {
       pm25_annual_mean: 'PM2.5 annual mean', good_day_ratio: 'Good-day ratio', heavy_pollution_days_total: 'Heavy-pollution days',
       cities_attaining_grade2: 'Cities at Grade II', surface_water_good_ratio: 'Surface water at Class I–III', drinking_water_class3_ratio: 'Drinking-water sources at Class III or better',
