@@ -120,7 +120,7 @@ func TestDrawExcludesIneligibleOfficers(t *testing.T) {
 	op.Officers[0].Available = false
 	op.Officers[1].Certificate = ""
 	op.Officers[2].CertificateValidUntil = "2026-09-30" // expires the day before the quarter
-	op.Officers[3].Region = "430200"                   // another city
+	op.Officers[3].Region = "430200"                    // another city
 	plan := quarterPlan()
 	plan.Teams = 4
 	res, err := Draw(ep, op, plan, "x")

@@ -47,8 +47,8 @@ func ParseRecord(data []byte) (Record, error) {
 
 // Mismatch is a verification failure: the first thing that differs.
 type Mismatch struct {
-	What      string // e.g. "enterprise pool hash", "assignments[3].team"
-	Published string
+	What       string // e.g. "enterprise pool hash", "assignments[3].team"
+	Published  string
 	Recomputed string
 }
 
