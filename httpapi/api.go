@@ -129,6 +129,8 @@ type API struct {
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
+
+	inspections *inspectionsState // random inspections (inspections.go)
 }
 
 var (

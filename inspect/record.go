@@ -33,6 +33,11 @@ func NewRecord(ep EnterprisePool, op OfficerPool, plan Plan, seed string, res Re
 		EnterprisePoolHash: Hash(ep.Canonical()), OfficerPoolHash: Hash(op.Canonical()), Seed: seed, Result: res}
 }
 
+// ResultHash is the SHA-256 of the result's canonical JSON: published
+// with the pool hashes and seed while the result itself is withheld, it
+// commits the draw to its result.
+func (r Record) ResultHash() string { return Hash(canonical(r.Result)) }
+
 // ParseRecord reads a record.
 func ParseRecord(data []byte) (Record, error) {
 	var r Record

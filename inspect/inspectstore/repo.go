@@ -642,6 +642,21 @@ minutes = ?, inspected_on = ?, completed_by = ?, completed = ? WHERE id = ? AND 
 	return r.Task(ctx, id)
 }
 
+// SetCase records the rectification case opened for a done task's
+// findings.
+func (r *Repo) SetCase(ctx context.Context, a Actor, id, caseID int64) error {
+	return r.sql.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, r.sql.Q(`UPDATE inspect_task SET case_id = ? WHERE id = ? AND state = ?`), caseID, id, inspect.TaskDone)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("%w: task %d is not done", store.ErrConflict, id)
+		}
+		return r.audit(ctx, tx, a, "inspect.task.case", fmt.Sprintf("task:%d", id), fmt.Sprintf("case=%d", caseID))
+	})
+}
+
 // ErrNotOfficer is returned when someone not on a task's team acts on it.
 var ErrNotOfficer = errors.New("not an officer of the task")
 
