@@ -95,6 +95,7 @@ demo_setup() {
       # The password goes in on standard input, never on a command line.
       echo "$pw" | "$bin" "${args[@]}" >/dev/null || die "could not create account $user"
     done
+  if has_command "$bin" inspect; then for o in officer officer2; do "$bin" inspect officer "$o" --name "长沙市执法人员 $o" --region 430100 --certificate "湘执-$o" --data-dir "$dir" >/dev/null || die "could not add inspector $o"; done; fi
 }
 
 # demo_serve BIN DIR HTTP GATEWAY: start the server in the background, wait

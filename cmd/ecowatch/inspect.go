@@ -21,7 +21,8 @@ const inspectUsage = `inspect <action> [flags]
 
 actions:
   verify-draw --dir DIR | --record FILE --enterprises FILE --officers FILE
-                  recompute a published draw from its pool snapshots, plan and seed;
+                  recompute a published draw from its pool snapshots, plan and seed (the
+                  record as export-draw or the API writes it, or the public page's draw.json);
                   prints "match" or the first difference (exit status 1)
   export-draw --id N --out DIR [--data-dir DIR | --postgres URL]
                   write a draw's record.json, enterprises.json and officers.json
@@ -108,7 +109,16 @@ func inspectVerify(e env, fs *flag.FlagSet, args []string) error {
 	}
 	rec, err := inspect.ParseRecord(rb)
 	if err != nil {
-		return err
+		// The public page's draw.json holds the record under "record".
+		var pub struct {
+			Record json.RawMessage `json:"record"`
+		}
+		if json.Unmarshal(rb, &pub) != nil || len(pub.Record) == 0 || string(pub.Record) == "null" {
+			return err
+		}
+		if rec, err = inspect.ParseRecord(pub.Record); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.Stdout, "draw %d: plan %s, enterprise pool %s, officer pool %s, seed %q\n", rec.ID, rec.PlanHash, rec.EnterprisePoolHash, rec.OfficerPoolHash, rec.Seed)
 	if err := inspect.Verify(rec, eb, ob); err != nil {
