@@ -51,6 +51,27 @@ describe('random inspections', () => {
     await shot(page, 'inspections-draw')
   })
 
+  test('the supervisor manages the inspector pool and reads the leads', async () => {
+    const { page } = b
+    await page.goto(base() + '/inspections/draws')
+    await page.waitForSelector('[data-test=officer-row]')
+    await page.fill('[data-test=officer-id]', 'officer3')
+    await page.fill('[data-test=officer-name]', '株洲市执法人员')
+    await page.fill('[data-test=officer-certificate]', '湘执-officer3')
+    await page.click('[data-test=officer-save]')
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=officer-row]')].some((r) => r.textContent.includes('officer3')))
+    const pool = await api(page, '/inspections/officers')
+    assert.ok(pool.items.some((o) => o.id === 'officer3' && o.certificate === '湘执-officer3'))
+    // Leads: the page lists what the server ranks (the simulator's faulty
+    // devices exceed and flat-line; how many depends on its clock).
+    await page.goto(base() + '/inspections/leads')
+    await page.waitForSelector('[data-test=lead-row], [data-test=empty]', { timeout: 60_000 })
+    const leads = await api(page, '/inspections/leads?limit=100')
+    assert.equal(await page.locator('[data-test=lead-row]').count(), leads.items.length)
+    for (let i = 1; i < leads.items.length; i++) assert.ok(leads.items[i - 1].score >= leads.items[i].score, 'ranked by score')
+    await shot(page, 'inspections-leads')
+  })
+
   test('the officer sees the task and completes it with a finding', async () => {
     const { page } = b
     await page.context().clearCookies()

@@ -37,6 +37,11 @@ const zh = {
   leads: { title: '非现场执法线索', hint: '依据在线监测数据排序：连续超标、数据恒值、长时间维护、治污设施停运、排放时浓度异常偏低', score: '线索分', evidence: '证据', hours: '{n} 小时', frames: '原始报文', chart: '监测曲线' },
   evidence: { exceedance: '超标', flat_line: '恒值', maintenance: '维护/故障标记', facility_off: '治污设施停运', suspicious: '排放时浓度异常偏低' },
   stats: { title: '双随机抽查统计', coverage: '分组覆盖率', planned: '应抽', done: '已检', ratio: '比例', findings: '问题发现率', tasks: '任务', perOfficer: '人均检查' },
+  pool: {
+    title: '执法检查人员名录库', id: '账号', name: '姓名', homeCounty: '原籍区县', certificate: '执法证号', validUntil: '执法证有效期至', available: '可参与抽查',
+    links: '利害关系企业（回避）', linksHint: '统一社会信用代码，逗号分隔', edit: '编辑', save: '保存',
+  },
+  remote: { create: '派发检查任务', title: '派发非现场执法线索核查任务', officers: '检查人员（至少两名）', created: '已派发任务 #{id}' },
   public: { title: '双随机抽查结果公示', city: '市州代码', period: '抽查期', results: '检查结果', date: '检查日期', followUp: '后续处理', draws: '抽查记录与哈希', verify: '复核' },
 }
 
@@ -70,6 +75,11 @@ const en: typeof zh = {
   leads: { title: 'Remote enforcement leads', hint: 'Ranked by online data: repeated exceedances, flat-lined values, long maintenance, facilities switched off, clean readings while discharging', score: 'Score', evidence: 'Evidence', hours: '{n} h', frames: 'Raw frames', chart: 'Chart' },
   evidence: { exceedance: 'Exceedance', flat_line: 'Flat-lined', maintenance: 'Maintenance/fault flags', facility_off: 'Facility off', suspicious: 'Too clean while discharging' },
   stats: { title: 'Random inspections', coverage: 'Coverage by group', planned: 'Planned', done: 'Done', ratio: 'Ratio', findings: 'Findings rate', tasks: 'Tasks', perOfficer: 'Per officer' },
+  pool: {
+    title: 'Inspector pool', id: 'Account', name: 'Name', homeCounty: 'Home county', certificate: 'Certificate', validUntil: 'Certificate valid until', available: 'Available',
+    links: 'Linked enterprises (conflicts)', linksHint: 'credit codes, comma-separated', edit: 'Edit', save: 'Save',
+  },
+  remote: { create: 'Assign an inspection', title: 'Assign an inspection of a remote lead', officers: 'Officers (at least two)', created: 'Task #{id} assigned' },
   public: { title: 'Random inspection results', city: 'City code', period: 'Period', results: 'Results', date: 'Date', followUp: 'Follow-up', draws: 'Draws and hashes', verify: 'Re-check' },
 }
 
