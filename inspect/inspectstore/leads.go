@@ -110,7 +110,7 @@ type LeadCounts struct {
 }
 
 // Counts implements EvidenceSource.
-func (c LeadCounts) Counts(ctx context.Context, _ time.Time) (map[string]Counts, error) {
+func (c LeadCounts) Counts(ctx context.Context, region string, _ time.Time) (map[string]Counts, error) {
 	w := c.Window
 	if w <= 0 {
 		w = 30 * 24 * time.Hour
@@ -120,7 +120,17 @@ func (c LeadCounts) Counts(ctx context.Context, _ time.Time) (map[string]Counts,
 		now = c.Now
 	}
 	to := now()
-	leads, err := Leads(ctx, c.Store, "", to.Add(-w), to, inspect.LeadRules{})
+	prefix := ""
+	if len(region) == 6 {
+		prefix = region[:2]
+		if region[2:4] != "00" {
+			prefix = region[:4]
+		}
+		if region[4:] != "00" {
+			prefix = region
+		}
+	}
+	leads, err := Leads(ctx, c.Store, prefix, to.Add(-w), to, inspect.LeadRules{})
 	if err != nil {
 		return nil, err
 	}

@@ -60,8 +60,17 @@ func testLeads(t *testing.T, st testStore) {
 	if leads, _ := Leads(ctx, st, "4302", t0, t0.Add(24*time.Hour), inspect.LeadRules{}); len(leads) != 0 {
 		t.Errorf("leads of another city: %+v", leads)
 	}
-	counts, err := LeadCounts{Store: st, Now: func() time.Time { return t0.Add(24 * time.Hour) }}.Counts(ctx, t0)
+	counts, err := LeadCounts{Store: st, Now: func() time.Time { return t0.Add(24 * time.Hour) }}.Counts(ctx, storetest.City, t0)
 	if err != nil || counts[storetest.CreditCode].Alarms != 2 {
 		t.Errorf("counts %+v, %v, want 2 pieces of evidence", counts, err)
+	}
+	// The pool carries the counts (they decide the focus group).
+	end := t0.Add(24 * time.Hour)
+	ep, err := New(st.SQL(), nil).EnterprisePool(ctx, st, storetest.City, end, LeadCounts{Store: st, Now: func() time.Time { return end }})
+	if err != nil || len(ep.Enterprises) != 1 || ep.Enterprises[0].Alarms != 2 {
+		t.Errorf("pool %+v, %v, want the enterprise with 2 alarms", ep, err)
+	}
+	if counts, _ := (LeadCounts{Store: st, Now: func() time.Time { return t0.Add(24 * time.Hour) }}).Counts(ctx, "430200", t0); len(counts) != 0 {
+		t.Errorf("counts of another city: %+v", counts)
 	}
 }

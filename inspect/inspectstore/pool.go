@@ -15,11 +15,11 @@ type Counts struct {
 }
 
 // EvidenceSource gives the recent evidence counts per enterprise (credit
-// code) since a time. The alarm and case features provide the real
+// code) of a region (GB/T 2260 code) since a time. The alarm and case features provide the real
 // counts; until they are wired, LeadCounts derives alarm counts from the
 // online data (see Leads).
 type EvidenceSource interface {
-	Counts(ctx context.Context, since time.Time) (map[string]Counts, error)
+	Counts(ctx context.Context, region string, since time.Time) (map[string]Counts, error)
 }
 
 // EnterprisePool builds the enterprise pool of region as of asOf from the
@@ -38,7 +38,7 @@ func (r *Repo) EnterprisePool(ctx context.Context, reg store.Registry, region st
 	}
 	counts := map[string]Counts{}
 	if ev != nil {
-		if counts, err = ev.Counts(ctx, asOf.AddDate(-1, 0, 0)); err != nil {
+		if counts, err = ev.Counts(ctx, region, asOf.AddDate(-1, 0, 0)); err != nil {
 			return p, err
 		}
 	}
