@@ -41,6 +41,7 @@ const zh = {
     title: '执法检查人员名录库', id: '账号', name: '姓名', homeCounty: '原籍区县', certificate: '执法证号', validUntil: '执法证有效期至', available: '可参与抽查',
     links: '利害关系企业（回避）', linksHint: '统一社会信用代码，逗号分隔', edit: '编辑', save: '保存',
   },
+  targeted: { title: '派发专项检查（报警、投诉）', credit: '企业统一社会信用代码', ref: '来源（如 alarm:42、complaint:7）' },
   remote: { create: '派发检查任务', title: '派发非现场执法线索核查任务', officers: '检查人员（至少两名）', created: '已派发任务 #{id}' },
   public: { title: '双随机抽查结果公示', city: '市州代码', period: '抽查期', results: '检查结果', date: '检查日期', followUp: '后续处理', draws: '抽查记录与哈希', verify: '复核' },
 }
@@ -79,6 +80,7 @@ const en: typeof zh = {
     title: 'Inspector pool', id: 'Account', name: 'Name', homeCounty: 'Home county', certificate: 'Certificate', validUntil: 'Certificate valid until', available: 'Available',
     links: 'Linked enterprises (conflicts)', linksHint: 'credit codes, comma-separated', edit: 'Edit', save: 'Save',
   },
+  targeted: { title: 'Assign a targeted inspection (alarm, complaint)', credit: 'Enterprise credit code', ref: 'Source (e.g. alarm:42, complaint:7)' },
   remote: { create: 'Assign an inspection', title: 'Assign an inspection of a remote lead', officers: 'Officers (at least two)', created: 'Task #{id} assigned' },
   public: { title: 'Random inspection results', city: 'City code', period: 'Period', results: 'Results', date: 'Date', followUp: 'Follow-up', draws: 'Draws and hashes', verify: 'Re-check' },
 }
