@@ -222,9 +222,10 @@ func (r *Repo) Freeze(ctx context.Context, a Actor, plan inspect.Plan, ep inspec
 			}
 		}
 		err := tx.QueryRowContext(ctx, r.sql.Q(`INSERT INTO inspect_draw (region_code, period, plan, plan_hash, enterprise_pool, enterprise_hash,
-officer_pool, officer_hash, state, redraw_of, reason, created_by, frozen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			d.Region, d.Period, string(pb), d.PlanHash, string(eb), d.EnterpriseHash, string(ob), d.OfficerHash, d.State, redrawOf, reason,
-			a.Name, d.FrozenAt.Unix()).Scan(&d.ID)
+officer_pool, officer_hash, enterprise_count, officer_count, state, redraw_of, reason, created_by, frozen_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			d.Region, d.Period, string(pb), d.PlanHash, string(eb), d.EnterpriseHash, string(ob), d.OfficerHash, d.Enterprises, d.Officers,
+			d.State, redrawOf, reason, a.Name, d.FrozenAt.Unix()).Scan(&d.ID)
 		if err != nil {
 			return err
 		}
@@ -257,9 +258,11 @@ func (r *Repo) Run(ctx context.Context, a Actor, id int64, seed, source string) 
 	var d DrawRow
 	var drawErr error
 	err := r.sql.Tx(ctx, func(tx *sql.Tx) error {
-		var eb, ob string
 		var err error
-		d, eb, ob, err = r.loadDraw(ctx, tx, id)
+		if d, err = r.loadDraw(ctx, tx, id); err != nil {
+			return err
+		}
+		eb, ob, err := r.loadSnapshots(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -345,85 +348,83 @@ industry, period, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RE
 
 var sourceZh = map[string]string{inspect.SourceRandom: "双随机抽查", inspect.SourceTargeted: "专项检查", inspect.SourceRemote: "非现场执法线索"}
 
-func (r *Repo) loadDraw(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (d DrawRow, eb, ob string, err error) {
+// drawCols are the columns of a draw without its snapshots.
+const drawCols = `id, region_code, period, plan, plan_hash, enterprise_hash, officer_hash, enterprise_count, officer_count,
+state, seed, seed_source, result, refusal, redraw_of, reason, created_by, frozen_at, drawn_at`
+
+func scanDraw(s interface{ Scan(...any) error }) (DrawRow, error) {
+	var d DrawRow
 	var plan, result string
 	var frozen, drawn int64
-	err = q.QueryRowContext(ctx, r.sql.Q(`SELECT id, region_code, period, plan, plan_hash, enterprise_pool, enterprise_hash, officer_pool, officer_hash,
-state, seed, seed_source, result, refusal, redraw_of, reason, created_by, frozen_at, drawn_at FROM inspect_draw WHERE id = ?`), id).Scan(
-		&d.ID, &d.Region, &d.Period, &plan, &d.PlanHash, &eb, &d.EnterpriseHash, &ob, &d.OfficerHash, &d.State, &d.Seed, &d.SeedSource,
-		&result, &d.Refusal, &d.RedrawOf, &d.Reason, &d.CreatedBy, &frozen, &drawn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, "", "", fmt.Errorf("%w: draw %d", store.ErrNotFound, id)
-	}
+	err := s.Scan(&d.ID, &d.Region, &d.Period, &plan, &d.PlanHash, &d.EnterpriseHash, &d.OfficerHash, &d.Enterprises, &d.Officers,
+		&d.State, &d.Seed, &d.SeedSource, &result, &d.Refusal, &d.RedrawOf, &d.Reason, &d.CreatedBy, &frozen, &drawn)
 	if err != nil {
-		return d, "", "", err
+		return d, err
 	}
 	if err := json.Unmarshal([]byte(plan), &d.Plan); err != nil {
-		return d, "", "", fmt.Errorf("draw %d: plan: %w", id, err)
+		return d, fmt.Errorf("draw %d: plan: %w", d.ID, err)
 	}
 	if result != "" {
 		if err := json.Unmarshal([]byte(result), &d.Result); err != nil {
-			return d, "", "", fmt.Errorf("draw %d: result: %w", id, err)
+			return d, fmt.Errorf("draw %d: result: %w", d.ID, err)
 		}
 	}
 	d.FrozenAt = time.Unix(frozen, 0)
 	if drawn != 0 {
 		d.DrawnAt = time.Unix(drawn, 0)
 	}
-	var sizes struct {
-		E []json.RawMessage `json:"enterprises"`
-		O []json.RawMessage `json:"officers"`
+	return d, nil
+}
+
+type queryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+func (r *Repo) loadDraw(ctx context.Context, q queryRower, id int64) (DrawRow, error) {
+	d, err := scanDraw(q.QueryRowContext(ctx, r.sql.Q(`SELECT `+drawCols+` FROM inspect_draw WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("%w: draw %d", store.ErrNotFound, id)
 	}
-	json.Unmarshal([]byte(eb), &sizes)
-	json.Unmarshal([]byte(ob), &sizes)
-	d.Enterprises, d.Officers = len(sizes.E), len(sizes.O)
-	return d, eb, ob, nil
+	return d, err
+}
+
+func (r *Repo) loadSnapshots(ctx context.Context, q queryRower, id int64) (eb, ob string, err error) {
+	err = q.QueryRowContext(ctx, r.sql.Q(`SELECT enterprise_pool, officer_pool FROM inspect_draw WHERE id = ?`), id).Scan(&eb, &ob)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("%w: draw %d", store.ErrNotFound, id)
+	}
+	return eb, ob, err
 }
 
 // Draw returns a draw.
 func (r *Repo) Draw(ctx context.Context, id int64) (DrawRow, error) {
-	d, _, _, err := r.loadDraw(ctx, r.sql.R, id)
-	return d, err
+	return r.loadDraw(ctx, r.sql.R, id)
 }
 
 // Snapshots returns a draw's canonical pool snapshots, the bytes whose
 // SHA-256 are the published hashes.
 func (r *Repo) Snapshots(ctx context.Context, id int64) (enterprises, officers []byte, err error) {
-	_, eb, ob, err := r.loadDraw(ctx, r.sql.R, id)
+	eb, ob, err := r.loadSnapshots(ctx, r.sql.R, id)
 	return []byte(eb), []byte(ob), err
 }
 
 // Draws lists the draws whose region lies inside regionPrefix, newest
-// first.
+// first (without their snapshots).
 func (r *Repo) Draws(ctx context.Context, regionPrefix string) ([]DrawRow, error) {
-	rows, err := r.sql.R.QueryContext(ctx, r.sql.Q(`SELECT id FROM inspect_draw WHERE region_code LIKE ? ORDER BY id DESC`), regionPrefix+"%")
+	rows, err := r.sql.R.QueryContext(ctx, r.sql.Q(`SELECT `+drawCols+` FROM inspect_draw WHERE region_code LIKE ? ORDER BY id DESC`), regionPrefix+"%")
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
+	defer rows.Close()
+	out := []DrawRow{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]DrawRow, 0, len(ids))
-	for _, id := range ids {
-		d, err := r.Draw(ctx, id)
+		d, err := scanDraw(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // CreateTask registers a targeted (from an alarm or complaint) or remote

@@ -33,6 +33,8 @@ CREATE TABLE inspect_draw (
     enterprise_hash  TEXT NOT NULL,
     officer_pool     TEXT NOT NULL,
     officer_hash     TEXT NOT NULL,
+    enterprise_count INTEGER NOT NULL,
+    officer_count    INTEGER NOT NULL,
     state            TEXT NOT NULL,
     seed             TEXT NOT NULL DEFAULT '',
     seed_source      TEXT NOT NULL DEFAULT '',
