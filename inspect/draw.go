@@ -150,8 +150,8 @@ func CheckSeed(seed string) error {
 // the stream is part of the contract:
 //
 //  1. For each planned group in the order key, focus, general: the
-//     group's eligible enterprises (in the region, not inspected within
-//     ExcludeDays before the period) in credit-code order are shuffled
+//     group's eligible enterprises (in the region, not inspected on or
+//     after ExcludeDays before the period's start) in credit-code order are shuffled
 //     and the first ceil(ratio × group size) drawn.
 //  2. The eligible officers (serving a region overlapping the plan's,
 //     available, certified through the period's first day) in id order
@@ -199,7 +199,9 @@ func Draw(ep EnterprisePool, op OfficerPool, plan Plan, seed string) (Result, er
 				continue
 			}
 			gc.Size++
-			if cutoff != "" && e.LastInspected != "" && e.LastInspected >= cutoff && e.LastInspected < startDay {
+			// Inspected on or after the cutoff, including within the period
+			// (a redraw after some inspections were made), is recent.
+			if cutoff != "" && e.LastInspected >= cutoff {
 				gc.Excluded++
 				continue
 			}
@@ -207,7 +209,7 @@ func Draw(ep EnterprisePool, op OfficerPool, plan Plan, seed string) (Result, er
 		}
 		n := int(math.Ceil(g.Ratio*float64(gc.Size) - 1e-9))
 		if n > len(eligible) {
-			return Result{}, refuse("group_short", "group %s: ratio %v of %d enterprises needs %d, but only %d are eligible (%d inspected within %d days before %s)",
+			return Result{}, refuse("group_short", "group %s: ratio %v of %d enterprises needs %d, but only %d are eligible (%d inspected since %d days before %s)",
 				g.Group, g.Ratio, gc.Size, n, len(eligible), gc.Excluded, plan.ExcludeDays, startDay)
 		}
 		shuffle(s, eligible)

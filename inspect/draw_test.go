@@ -76,7 +76,7 @@ func TestDrawRules(t *testing.T) {
 			if GroupOf(e, 0) != a.Group {
 				t.Errorf("%s drawn as %s, is %s", a.CreditCode, a.Group, GroupOf(e, 0))
 			}
-			if e.LastInspected >= "2026-07-03" && e.LastInspected < "2026-10-01" {
+			if e.LastInspected >= "2026-07-03" {
 				t.Errorf("%s inspected %s, within 90 days before 2026-10-01, was drawn", a.CreditCode, e.LastInspected)
 			}
 			team := res.Teams[a.Team-1]
@@ -307,5 +307,31 @@ func TestPeriodRange(t *testing.T) {
 		if _, _, err := PeriodRange(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: err %v, want invalid", bad, err)
 		}
+	}
+}
+
+// TestDrawExclusionBoundary: inspected on the cutoff day (period start −
+// ExcludeDays) or later, even within the period, is excluded; the day
+// before the cutoff is not.
+func TestDrawExclusionBoundary(t *testing.T) {
+	_, op := genPools(1, 2, 1)
+	ep := EnterprisePool{Region: "430100", AsOf: "2026-10-20", Enterprises: []Enterprise{
+		{CreditCode: "A", Name: "a", Region: "430102", LastInspected: "2026-09-01"}, // the cutoff: 30 days before 2026-10-01
+		{CreditCode: "B", Name: "b", Region: "430102", LastInspected: "2026-10-05"}, // within the period
+		{CreditCode: "C", Name: "c", Region: "430102", LastInspected: "2026-08-31"}, // the day before the cutoff
+		{CreditCode: "D", Name: "d", Region: "430102"},
+	}}
+	plan := Plan{Region: "430100", Period: "2026Q4", Teams: 1, Size: 2, ExcludeDays: 30, Groups: []GroupRule{{GroupGeneral, 0.5}}}
+	res, err := Draw(ep, op, plan, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := res.Groups[0]; g.Excluded != 2 || g.Drawn != 2 {
+		t.Errorf("group %+v, want 2 excluded and 2 drawn", g)
+	}
+	got := []string{res.Assignments[0].CreditCode, res.Assignments[1].CreditCode}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"C", "D"}) {
+		t.Errorf("drawn %v, want C and D", got)
 	}
 }

@@ -29,8 +29,8 @@ type Plan struct {
 	// FocusMin is the evidence count (alarms + complaints + violations)
 	// that puts a non-key enterprise in the focus group; 0 means 1.
 	FocusMin int `json:"focus_min"`
-	// ExcludeDays: an enterprise inspected within this many days before
-	// the period starts is not drawn (0: no exclusion).
+	// ExcludeDays: an enterprise inspected on or after this many days
+	// before the period starts is not drawn (0: no exclusion).
 	ExcludeDays int `json:"exclude_days"`
 	// HomeCounty: an officer never inspects an enterprise in their home
 	// county.
