@@ -133,7 +133,8 @@ func FuzzParse(f *testing.F) {
 	}()
 	rb, _ := json.Marshal(rec)
 	pb, _ := json.Marshal(rec.Plan)
-	for _, s := range [][]byte{eb, ob, rb, pb, []byte(`{}`), []byte(`[]`), []byte(`{"region":"430100"`)} {
+	rep, _ := json.Marshal(Report{Outcome: OutcomeProblems, Checklist: []CheckAnswer{{Code: "permit", OK: true}}, Findings: []Finding{{Text: "x", Attachments: []int64{1}}}, Minutes: 5, InspectedOn: "2026-10-01"})
+	for _, s := range [][]byte{eb, ob, rb, pb, rep, []byte(`{}`), []byte(`[]`), []byte(`{"region":"430100"`)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -160,6 +161,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if r, err := ParseRecord(data); err == nil {
 			_ = Verify(r, eb, ob) // must not panic
+		}
+		var rep Report
+		if json.Unmarshal(data, &rep) == nil {
+			_ = rep.Validate("4411") // must not panic
 		}
 	})
 }
