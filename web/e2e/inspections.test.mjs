@@ -90,7 +90,7 @@ describe('random inspections', () => {
     await page.click('[data-test=add-finding]')
     await page.fill('[data-test=finding-text]', '环境管理台账缺失近三个月记录')
     await page.setInputFiles('[data-test=finding-file]', { name: '台账.png', mimeType: 'image/png', buffer: png })
-    await page.waitForFunction(() => document.querySelector('[data-test=finding-attachments]')?.textContent?.includes('📎'))
+    await page.waitForFunction(() => document.querySelector('[data-test=finding-attachments]')?.textContent?.includes('附件'))
     await page.selectOption('[data-test=outcome]', 'problems')
     await page.fill('[data-test=minutes]', '75')
     await page.click('[data-test=submit-record]')
@@ -121,5 +121,18 @@ describe('random inspections', () => {
     const seeds = await page.$$eval('[data-test=public-seed]', (cs) => cs.map((c) => c.textContent.trim()))
     assert.ok(seeds.includes('福彩3D 2026-09-30 5 2 8'))
     await shot(page, 'inspections-public')
+  })
+
+  test('the command centre shows coverage and findings rate', async () => {
+    const { page } = b
+    await signIn(page, 'province')
+    await page.goto(base() + '/')
+    await page.waitForSelector('[data-test=coverage-row]')
+    const stats = await api(page, '/inspections/stats')
+    const cov = stats.coverage.find((c) => c.draw_id === drawId && c.done > 0)
+    assert.ok(cov, 'the completed inspection counts for its group')
+    assert.equal(await page.locator('[data-test=coverage-row]').count(), stats.coverage.length)
+    const random = stats.sources.filter((s) => s.source === 'random').reduce((n, s) => n + s.with_findings, 0)
+    assert.ok(random >= 1, 'the finding counts in the random findings rate')
   })
 })

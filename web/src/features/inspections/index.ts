@@ -32,7 +32,7 @@ const zh = {
   task: {
     title: '现场检查 #{id}', checklist: '检查清单（按行业）', ok: '符合', note: '说明', findings: '发现的问题', addFinding: '添加问题', finding: '问题描述',
     attach: '附件（照片或 PDF）', outcome: '检查结论', minutes: '用时（分钟）', date: '检查日期', summary: '检查小结', submit: '提交检查记录',
-    done: '检查已完成', case: '整改案件 #{id}', casePending: '问题尚未转为整改案件', openCase: '转为整改案件', remove: '删除',
+    done: '检查已完成', case: '整改案件 #{id}', casePending: '问题尚未转为整改案件', openCase: '转为整改案件', remove: '删除', attachment: '附件{id}',
   },
   leads: { title: '非现场执法线索', hint: '依据在线监测数据排序：连续超标、数据恒值、长时间维护、治污设施停运、排放时浓度异常偏低', score: '线索分', evidence: '证据', hours: '{n} 小时', frames: '原始报文', chart: '监测曲线' },
   evidence: { exceedance: '超标', flat_line: '恒值', maintenance: '维护/故障标记', facility_off: '治污设施停运', suspicious: '排放时浓度异常偏低' },
@@ -71,7 +71,7 @@ const en: typeof zh = {
   task: {
     title: 'Inspection #{id}', checklist: 'Checklist (by industry)', ok: 'OK', note: 'Note', findings: 'Findings', addFinding: 'Add a finding', finding: 'What was found',
     attach: 'Attachment (photo or PDF)', outcome: 'Outcome', minutes: 'Time spent (minutes)', date: 'Inspected on', summary: 'Summary', submit: 'Submit the record',
-    done: 'Inspection done', case: 'Rectification case #{id}', casePending: 'No rectification case opened yet', openCase: 'Open a rectification case', remove: 'Remove',
+    done: 'Inspection done', case: 'Rectification case #{id}', casePending: 'No rectification case opened yet', openCase: 'Open a rectification case', remove: 'Remove', attachment: 'attachment {id}',
   },
   leads: { title: 'Remote enforcement leads', hint: 'Ranked by online data: repeated exceedances, flat-lined values, long maintenance, facilities switched off, clean readings while discharging', score: 'Score', evidence: 'Evidence', hours: '{n} h', frames: 'Raw frames', chart: 'Chart' },
   evidence: { exceedance: 'Exceedance', flat_line: 'Flat-lined', maintenance: 'Maintenance/fault flags', facility_off: 'Facility off', suspicious: 'Too clean while discharging' },
