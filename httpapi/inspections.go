@@ -472,9 +472,13 @@ func (a *API) inspectionsComplete(w http.ResponseWriter, r *http.Request, p auth
 		// case action (POST …/case) opens it later, once for the task.
 		id, ok, err := a.inspectionsCase(r.Context(), r, p, done)
 		if err == nil && ok {
-			if err := a.inspections.repo.SetCase(r.Context(), inspectionsActor(a, r, p), t.ID, id); err == nil {
+			err = a.inspections.repo.SetCase(r.Context(), inspectionsActor(a, r, p), t.ID, id)
+			if err == nil {
 				done.CaseID = id
 			}
+		}
+		if err != nil {
+			a.log.Error("inspection case not opened; the record is kept", "task", t.ID, "err", err)
 		}
 		casePending = done.CaseID == 0
 	}
