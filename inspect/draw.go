@@ -285,10 +285,8 @@ func drawTeams(s *Stream, eligible []Officer, drawn []Enterprise, drawnGroup []G
 	for i, e := range drawn {
 		var cands []int
 		best := math.MaxInt
-		var why []string
 		for k, team := range teams {
-			if c := Conflict(team, e, plan.HomeCounty); c != "" {
-				why = append(why, fmt.Sprintf("team %d: %s", k+1, c))
+			if conflicted(team, e, plan.HomeCounty) {
 				continue
 			}
 			if plan.MaxPerTeam > 0 && load[k] >= plan.MaxPerTeam {
@@ -302,6 +300,14 @@ func drawTeams(s *Stream, eligible []Officer, drawn []Enterprise, drawnGroup []G
 			}
 		}
 		if len(cands) == 0 {
+			// The reasons are written only now: building them for every
+			// conflicting team of every enterprise is most of a large draw's time.
+			var why []string
+			for k, team := range teams {
+				if c := Conflict(team, e, plan.HomeCounty); c != "" {
+					why = append(why, fmt.Sprintf("team %d: %s", k+1, c))
+				}
+			}
 			return nil, nil, refuse("conflict", "enterprise %s (%s) has no team free of conflicts of interest with room left: %s",
 				e.CreditCode, e.Name, strings.Join(why, "; "))
 		}
@@ -313,6 +319,19 @@ func drawTeams(s *Stream, eligible []Officer, drawn []Enterprise, drawnGroup []G
 		assigned = append(assigned, Assignment{CreditCode: e.CreditCode, Name: e.Name, Region: e.Region, Group: drawnGroup[i], Team: k + 1})
 	}
 	return out, assigned, nil
+}
+
+// conflicted is Conflict(team, e, homeCounty) != "" without the text.
+func conflicted(team []Officer, e Enterprise, homeCounty bool) bool {
+	for _, o := range team {
+		if _, linked := slices.BinarySearch(o.Links, e.CreditCode); linked {
+			return true
+		}
+		if homeCounty && o.HomeCounty != "" && InRegion(e.Region, o.HomeCounty) {
+			return true
+		}
+	}
+	return false
 }
 
 // Conflict returns why a team may not inspect e ("" when it may): a member

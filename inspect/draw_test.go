@@ -335,3 +335,17 @@ func TestDrawExclusionBoundary(t *testing.T) {
 		t.Errorf("drawn %v, want C and D", got)
 	}
 }
+
+// BenchmarkDraw: a province-sized draw (100,000 enterprises, 2,000
+// officers, 100 teams) including validation and hashing of both pools.
+func BenchmarkDraw(b *testing.B) {
+	ep, op := genPools(100000, 2000, 1)
+	plan := Plan{Region: "430100", Period: "2026Q4", Teams: 100, Size: 2, ExcludeDays: 90, HomeCounty: true,
+		Groups: []GroupRule{{GroupKey, 0.25}, {GroupFocus, 0.1}, {GroupGeneral, 0.03}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Draw(ep, op, plan, "seed"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

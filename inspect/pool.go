@@ -118,6 +118,15 @@ func checkText(field, s string) error {
 	return nil
 }
 
+func textOK(s string) bool {
+	return len(s) <= maxText && utf8.ValidString(s) && !strings.ContainsAny(s, "\x00\r\n")
+}
+
+func dateOK(d string) bool {
+	_, err := time.Parse(time.DateOnly, d)
+	return err == nil
+}
+
 func checkRegion(field, code string, allowEmpty bool) error {
 	if code == "" && allowEmpty {
 		return nil
@@ -151,6 +160,10 @@ func (p *EnterprisePool) Validate() error {
 		return invalidf("enterprises: %d, at most %d", len(p.Enterprises), MaxEnterprises)
 	}
 	for i, e := range p.Enterprises {
+		if e.CreditCode != "" && checkRegion("", e.Region, false) == nil && e.Alarms >= 0 && e.Complaints >= 0 && e.Violations >= 0 &&
+			textOK(e.CreditCode) && textOK(e.Name) && textOK(e.Industry) && (e.LastInspected == "" || dateOK(e.LastInspected)) {
+			continue // the common case, without formatting an error's position
+		}
 		at := fmt.Sprintf("enterprises[%d]", i)
 		if e.CreditCode == "" {
 			return invalidf("%s.credit_code: empty", at)
