@@ -74,6 +74,8 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+	// OpenData configures the public open data routes (opendata.go); the zero value uses the defaults.
+	OpenData OpenDataConfig
 }
 
 // Access says who may call a route.
@@ -130,6 +132,7 @@ type API struct {
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
 
+	opendata    *opendataState
 	inspections *inspectionsState // random inspections (inspections.go)
 }
 
