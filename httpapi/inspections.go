@@ -33,6 +33,23 @@ import (
 
 func init() {
 	addFeature(feature{name: "inspections", setup: inspectionsSetup, routes: inspectionsRoutes})
+	// The enterprise's completed random inspections on its public
+	// compliance page (open data), with the public fields only.
+	addOpendataEnterprisePart(opendataPart{name: "inspections", read: inspectionsOpenPart})
+}
+
+func inspectionsOpenPart(a *API, r *http.Request, creditCode string) (any, error) {
+	ts, err := a.inspections.repo.Tasks(r.Context(), inspectstore.TaskFilter{CreditCode: creditCode, Source: inspect.SourceRandom, State: inspect.TaskDone})
+	if err != nil {
+		return nil, err
+	}
+	out := []inspect.PublicResult{}
+	for _, t := range ts {
+		if pr, ok := t.Public(); ok {
+			out = append(out, pr)
+		}
+	}
+	return out, nil
 }
 
 // inspectionsState is the feature's services.

@@ -50,6 +50,11 @@ func init() {
 		access[key] = who
 	}
 	featureRequests = append(featureRequests, inspectionsRequest)
+	// The compliance page of open data carries the public inspection
+	// results (see inspectionsOpenPart).
+	page := "/open/enterprises/" + storetest.CreditCode
+	opendataAllowed[page] = append(opendataAllowed[page], "inspections", "task_id", "draw_id", "period", "credit_code", "enterprise_name",
+		"region", "inspected_on", "outcome", "follow_up")
 }
 
 // inspectionsPNG is the start of a PNG file: what DetectContentType
@@ -246,6 +251,11 @@ func TestInspectionsWorkflow(t *testing.T) {
 	}
 	if res, body := f.do(t, cred{}, "GET", "/inspections/public/results?city=430200", ""); !strings.Contains(body, `"total":0`) {
 		t.Errorf("other city's results: %d %s", res.StatusCode, body)
+	}
+	// The enterprise's open-data compliance page lists it too.
+	if res, body := f.do(t, cred{}, "GET", "/open/enterprises/"+storetest.CreditCode, ""); res.StatusCode != 200 ||
+		!strings.Contains(body, `"inspections":[{"task_id":`) || !strings.Contains(body, `"follow_up":"rectification"`) || strings.Contains(body, "CEMS 采样") {
+		t.Errorf("compliance page: %d %s", res.StatusCode, body)
 	}
 	res, body = f.do(t, cred{}, "GET", fmt.Sprintf("/inspections/public/draws/%d", d.ID), "")
 	var pub inspectionsPublicDrawView
