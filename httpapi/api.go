@@ -31,6 +31,7 @@ import (
 	"ecowatch/bus"
 	"ecowatch/gateway"
 	"ecowatch/store"
+	"ecowatch/targets/repo"
 )
 
 // Prefix is where the API is mounted.
@@ -76,6 +77,8 @@ type Config struct {
 	TrustProxy bool
 	// OpenData configures the public open data routes (opendata.go); the zero value uses the defaults.
 	OpenData OpenDataConfig
+	// Targets is the targets feature's service; nil builds one over the store.
+	Targets *repo.Service
 }
 
 // Access says who may call a route.
