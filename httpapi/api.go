@@ -74,6 +74,8 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+
+	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
 }
 
 // Access says who may call a route.
@@ -129,6 +131,8 @@ type API struct {
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
+
+	cases *casesState // the cases and complaints feature (cases.go)
 }
 
 var (
