@@ -61,6 +61,8 @@ type serveSettings struct {
 	RetentionEvery time.Duration
 
 	TrustProxy bool
+
+	CaseEscalateEvery time.Duration
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -88,6 +90,7 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
+	fs.DurationVar(&s.CaseEscalateEvery, "case-escalate-every", 10*time.Minute, "how often overdue cases are escalated (0: never)")
 }
 
 // Main is `ecowatch serve` as a value: tests start it on port 0 in a temp

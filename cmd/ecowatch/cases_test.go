@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"ecowatch/casework"
+	"ecowatch/store"
+	"ecowatch/store/sqlite"
+)
+
+// TestCasesScheduler drives the escalation schedule with a controllable
+// clock and timer: each tick is one pass at the clock's time, and the
+// case climbs 提醒 → 督办 → 挂牌督办 as the clock passes the thresholds.
+func TestCasesScheduler(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, store.CST)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	repo := casework.NewRepo(st.SQL(), clock)
+	deadline := now.AddDate(0, 0, 10)
+	c, err := repo.Create(ctx, casework.Case{Title: "督察反馈问题", Source: casework.SourceCentralInspection, Category: "water",
+		RegionCode: "430102", Deadline: deadline}, casework.Actor{Name: "province"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks := make(chan time.Time)
+	passes := make(chan int)
+	var every time.Duration
+	s := casesScheduler{repo: repo, every: time.Hour, now: clock, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		after: func(d time.Duration) <-chan time.Time { every = d; return ticks },
+		passed: func(n int, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			passes <- n
+		}}
+	done := make(chan struct{})
+	go func() { s.run(ctx); close(done) }()
+	if n := <-passes; n != 0 {
+		t.Errorf("first pass, 10 days before the deadline, raised %d", n)
+	}
+	if every != time.Hour {
+		t.Errorf("waits %s between passes, want 1h", every)
+	}
+	for _, step := range []struct {
+		at   time.Time
+		want casework.Level
+	}{
+		{deadline.Add(-48 * time.Hour), casework.LevelReminder},
+		{deadline.Add(-47 * time.Hour), casework.LevelReminder},
+		{deadline.Add(8 * 24 * time.Hour), casework.LevelEscalate},
+		{deadline.Add(40 * 24 * time.Hour), casework.LevelListed},
+	} {
+		mu.Lock()
+		now = step.at
+		mu.Unlock()
+		ticks <- now
+		<-passes
+		got, err := repo.Case(ctx, c.ID)
+		if err != nil || got.Level != step.want {
+			t.Errorf("at deadline%+v: level %s (%v), want %s", step.at.Sub(deadline), got.Level, err, step.want)
+		}
+	}
+	cancel()
+	<-done
+}
