@@ -227,7 +227,7 @@ func (r *Repo) TriageComplaint(ctx context.Context, id int64, a ComplaintAction,
 				return fmt.Errorf("%w: complaint %d is outside your region", ErrForbidden, into.ID)
 			}
 			c.MergedInto = into.ID
-			c.Feedback = fmt.Sprintf("与其他举报反映同一问题，已合并办理。Handled together with a report of the same problem.")
+			c.Feedback = "与其他举报反映同一问题，已合并办理。Handled together with a report of the same problem."
 			detail = fmt.Sprintf("merged into complaint:%d", into.ID)
 		case CActVerify:
 			if t.Result != ResultConfirmed && t.Result != ResultUnfounded && t.Result != ResultPartly {
