@@ -99,7 +99,8 @@ var rules = map[Action]rule{
 }
 
 // ErrForbidden is wrapped by the error of an action the principal may not
-// take on the case: the role, the scope, or the verifier ≠ submitter rule.
+// take on the case: the role, the scope, or the four-eyes rules (the
+// verifier is not the submitter, the approver of closure not the verifier).
 var ErrForbidden = errors.New("forbidden")
 
 // ErrState is wrapped (with store.ErrConflict) by the error of an action
@@ -152,6 +153,11 @@ func Next(c Case, a Action, p auth.Principal) (State, error) {
 	// check is worth nothing when the rectifier checks themselves.
 	if a == ActVerify && c.SubmittedBy != "" && strings.EqualFold(c.SubmittedBy, p.Username) {
 		return c.State, fmt.Errorf("%w: %s submitted this rectification and may not verify it", ErrForbidden, p.Username)
+	}
+	// 销号 is a second check: the supervisor approving it is not the one
+	// who verified.
+	if a == ActClose && c.VerifiedBy != "" && strings.EqualFold(c.VerifiedBy, p.Username) {
+		return c.State, fmt.Errorf("%w: %s verified this case and may not also approve its closure", ErrForbidden, p.Username)
 	}
 	return r.to, nil
 }

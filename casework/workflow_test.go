@@ -102,6 +102,17 @@ func TestVerifierIsNotSubmitter(t *testing.T) {
 	}
 }
 
+func TestApproverIsNotVerifier(t *testing.T) {
+	c := caseIn(Verified)
+	c.VerifiedBy = "changsha"
+	if _, err := Next(c, ActClose, pCity); !errors.Is(err, ErrForbidden) {
+		t.Errorf("the verifier approved the closure: %v", err)
+	}
+	if s, err := Next(c, ActClose, pProvince); err != nil || s != Closed {
+		t.Errorf("the province could not close: %v %v", s, err)
+	}
+}
+
 func TestUnknownAction(t *testing.T) {
 	if _, err := Next(caseIn(Registered), "approve", pAdmin); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("unknown action: %v", err)
