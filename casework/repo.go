@@ -146,8 +146,14 @@ created_by, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 	if err != nil {
 		return fmt.Errorf("insert case: %w", err)
 	}
-	detail := fmt.Sprintf("source=%s ref=%s region=%s category=%s severity=%s deadline=%s", c.Source, c.SourceRef, c.RegionCode,
+	detail := fmt.Sprintf("source=%s region=%s category=%s severity=%s deadline=%s", c.Source, c.RegionCode,
 		c.Category, c.Severity, c.Deadline.In(store.CST).Format(time.DateOnly))
+	if c.SourceRef != "" {
+		detail += " ref=" + c.SourceRef
+	}
+	if c.EnterpriseCode != "" {
+		detail += " enterprise=" + c.EnterpriseCode
+	}
 	if _, err := r.addEvent(ctx, tx, Event{CaseID: c.ID, Time: c.Created, Actor: by.Name, Action: "register", To: c.State, Note: note, Detail: detail}); err != nil {
 		return err
 	}
