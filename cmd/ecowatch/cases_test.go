@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,4 +75,35 @@ func TestCasesScheduler(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestCasesDemo: the demo cases are valid, spread over the cities, some
+// closed and some overdue, and the audit chain holds.
+func TestCasesDemo(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, code := userCLI(t, "", "case", "demo", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "28 cases, 3 complaints") {
+		t.Fatalf("case demo (%d): %s", code, out)
+	}
+	st, err = sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stats, err := casework.NewRepo(st.SQL(), nil).Stats(ctx, casework.Filter{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Open+stats.Closed != 28 || stats.Closed == 0 || stats.Overdue == 0 || len(stats.ByCity) != 14 {
+		t.Errorf("demo stats %+v", stats)
+	}
+	if rep, err := casework.Verify(ctx, st.SQL()); err != nil || rep.Break != nil {
+		t.Errorf("demo audit chain: %+v %v", rep, err)
+	}
 }
