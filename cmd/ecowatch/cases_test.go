@@ -37,9 +37,9 @@ func TestCasesScheduler(t *testing.T) {
 	}
 	ticks := make(chan time.Time)
 	passes := make(chan int)
-	var every time.Duration
+	waits := make(chan time.Duration)
 	s := casesScheduler{repo: repo, every: time.Hour, now: clock, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		after: func(d time.Duration) <-chan time.Time { every = d; return ticks },
+		after: func(d time.Duration) <-chan time.Time { waits <- d; return ticks },
 		passed: func(n int, err error) {
 			if err != nil {
 				t.Error(err)
@@ -51,8 +51,8 @@ func TestCasesScheduler(t *testing.T) {
 	if n := <-passes; n != 0 {
 		t.Errorf("first pass, 10 days before the deadline, raised %d", n)
 	}
-	if every != time.Hour {
-		t.Errorf("waits %s between passes, want 1h", every)
+	if d := <-waits; d != time.Hour {
+		t.Errorf("waits %s between passes, want 1h", d)
 	}
 	for _, step := range []struct {
 		at   time.Time
@@ -66,8 +66,9 @@ func TestCasesScheduler(t *testing.T) {
 		mu.Lock()
 		now = step.at
 		mu.Unlock()
-		ticks <- now
+		ticks <- step.at
 		<-passes
+		<-waits
 		got, err := repo.Case(ctx, c.ID)
 		if err != nil || got.Level != step.want {
 			t.Errorf("at deadline%+v: level %s (%v), want %s", step.at.Sub(deadline), got.Level, err, step.want)
