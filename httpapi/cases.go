@@ -201,10 +201,14 @@ func (a *API) casesFilter(r *http.Request, p auth.Principal) (casework.Filter, e
 		if len(s) > 6 || strings.Trim(s, "0123456789") != "" {
 			fields = append(fields, FieldError{"region", "want a GB/T 2260 code or its prefix"})
 		}
-		// A city's code selects its counties too.
-		f.Region = strings.TrimRight(s, "0")
-		if len(f.Region) < 2 {
-			f.Region = s
+		// A city's code selects its counties too (GB/T 2260: digits 1–2
+		// province, 3–4 city, 5–6 county).
+		f.Region = s
+		switch {
+		case len(s) == 6 && strings.HasSuffix(s, "0000"):
+			f.Region = s[:2]
+		case len(s) == 6 && strings.HasSuffix(s, "00"):
+			f.Region = s[:4]
 		}
 	}
 	if s := q.Get("source"); s != "" {

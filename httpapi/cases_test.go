@@ -338,6 +338,19 @@ func TestCasesScoping(t *testing.T) {
 	if l.Total != 1 || l.Items[0].ID != other.ID || !l.Items[0].Overdue {
 		t.Errorf("province overdue list: %+v", l)
 	}
+	// A city's code selects its counties, and only its own: 431000 (郴州)
+	// must not select 4311xx.
+	if _, err := f.api.cases.repo.Create(ctx, casework.Case{Title: "永州某矿", Source: casework.SourceYangtzeFilm, Category: "soil",
+		RegionCode: "431102", Deadline: time.Now().AddDate(0, 1, 0)}, casesSys); err != nil {
+		t.Fatal(err)
+	}
+	for region, want := range map[string]int{storetest.City: 1, otherCity: 1, "431000": 0, "431100": 1, "430000": 3, storetest.County: 1} {
+		res, body := f.do(t, f.creds["province"], "GET", "/cases?region="+region, "")
+		casesJSON(t, res, body, 200, &l)
+		if l.Total != want {
+			t.Errorf("region=%s: %d cases, want %d", region, l.Total, want)
+		}
+	}
 	res, body = f.do(t, f.creds["city"], "POST", "/cases", fmt.Sprintf(`{"title":"x","source":"leaders-instruction","category":"air","region_code":%q,"deadline":"2030-01-01T00:00:00Z"}`, otherCity))
 	if res.StatusCode != 403 {
 		t.Errorf("长沙 registers a case in 株洲: %d %s", res.StatusCode, body)
