@@ -111,7 +111,9 @@ type CaseView struct {
 	EnterpriseCode   string               `json:"enterprise_code"`
 	PointCode        string               `json:"point_code"`
 	LeadDepartment   string               `json:"lead_department"`
+	LeadName         string               `json:"lead_department_name"`
 	ResponsibleUnits []string             `json:"responsible_units"`
+	UnitNames        []string             `json:"responsible_unit_names"`
 	Deadline         time.Time            `json:"deadline"`
 	State            string               `json:"state"`
 	Level            int                  `json:"level"`
@@ -142,6 +144,11 @@ func (a *API) casesView(c casework.Case, names map[string]string) CaseView {
 	if v.ResponsibleUnits == nil {
 		v.ResponsibleUnits = []string{}
 	}
+	v.LeadName = names[c.LeadDepartment]
+	v.UnitNames = make([]string, len(v.ResponsibleUnits))
+	for i, u := range v.ResponsibleUnits {
+		v.UnitNames[i] = names[u]
+	}
 	if v.Milestones == nil {
 		v.Milestones = []casework.Milestone{}
 	}
@@ -152,15 +159,23 @@ func (a *API) casesView(c casework.Case, names map[string]string) CaseView {
 	return v
 }
 
-// casesRegionNames maps region codes to names for the views.
+// casesRegionNames maps region codes (GB/T 2260 digits) and department
+// codes (letters) to names for the views; the two never collide.
 func (a *API) casesRegionNames(ctx context.Context) (map[string]string, error) {
 	s, err := a.snap(ctx)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(s.regions))
+	deps, err := a.cfg.Store.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(s.regions)+len(deps))
 	for _, r := range s.regions {
 		m[r.Code] = r.Name
+	}
+	for _, d := range deps {
+		m[d.Code] = d.Name
 	}
 	return m, nil
 }

@@ -194,7 +194,7 @@ func TestCasesWorkflowOverHTTP(t *testing.T) {
 	res, body := f.do(t, f.creds["city"], "POST", "/cases", fmt.Sprintf(`{"title":"中央督察反馈：锅炉超标","source":"central-inspection","category":"air",
 		"enterprise_code":%q,"lead_department":"hn-eco-env","responsible_units":["hn-eco-env"],"deadline":"2030-06-30T00:00:00+08:00","severity":"high"}`, storetest.CreditCode))
 	casesJSON(t, res, body, 201, &c)
-	if c.RegionCode != storetest.County || c.State != "registered" || c.CreatedBy != "changsha" {
+	if c.RegionCode != storetest.County || c.State != "registered" || c.CreatedBy != "changsha" || c.LeadName != "省生态环境厅" || c.UnitNames[0] != "省生态环境厅" {
 		t.Fatalf("created %+v", c)
 	}
 	act := func(role, action, body string, want int) CaseDetailView {

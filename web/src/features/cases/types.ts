@@ -19,7 +19,9 @@ export interface CaseItem {
   enterprise_code: string
   point_code: string
   lead_department: string
+  lead_department_name: string
   responsible_units: string[]
+  responsible_unit_names: string[]
   deadline: string
   state: string
   level: number
