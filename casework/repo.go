@@ -463,7 +463,8 @@ type Input struct {
 	Files      []File      // report, submit, verify: stored files
 }
 
-func (in Input) check(a Action) error {
+// Check validates the input of action a (Act checks it again).
+func (in Input) Check(a Action) error {
 	switch {
 	case len(in.Note) > 20000:
 		return invalid("note", "longer than 20,000 bytes")
@@ -493,7 +494,7 @@ func (in Input) check(a Action) error {
 // Act takes action a on case id as p, checking the workflow rules, and
 // returns the case as it is after.
 func (r *Repo) Act(ctx context.Context, id int64, a Action, p auth.Principal, in Input, by Actor) (Case, error) {
-	if err := in.check(a); err != nil {
+	if err := in.Check(a); err != nil {
 		return Case{}, err
 	}
 	var out Case

@@ -497,13 +497,18 @@ type CaseActionRequest struct {
 const casesMaxFiles = 10
 
 // casesReadBody reads a JSON body, or a multipart/form-data body whose
-// "json" part is the JSON and whose "files" parts are attachments; each
-// file is size-limited and type-checked by content as it is stored, so a
-// request holds at most one file in memory.
-func (a *API) casesReadBody(r *http.Request, v any, maxFiles int, imagesOnly bool) ([]casework.File, error) {
+// "json" part, first, is the JSON and whose "files" parts are
+// attachments. check validates the JSON before any file is stored, so a
+// refused request leaves no files behind; each file is size-limited and
+// type-checked by content as it is stored, so a request holds at most
+// one file in memory.
+func (a *API) casesReadBody(r *http.Request, v any, maxFiles int, imagesOnly bool, check func() error) ([]casework.File, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		return nil, decodeBody(r, v)
+		if err := decodeBody(r, v); err != nil {
+			return nil, err
+		}
+		return nil, check()
 	}
 	limit := int64(maxFiles)*(casework.DefaultMaxFile+64<<10) + 1<<20
 	r.Body = http.MaxBytesReader(nil, r.Body, limit)
@@ -528,8 +533,14 @@ func (a *API) casesReadBody(r *http.Request, v any, maxFiles int, imagesOnly boo
 			if err := dec.Decode(v); err != nil {
 				return nil, errorf(CodeBadRequest, "json part: %v", err)
 			}
+			if err := check(); err != nil {
+				return nil, err
+			}
 			sawJSON = true
 		case "files":
+			if !sawJSON {
+				return nil, errorf(CodeBadRequest, "multipart body: the json part must come before the files")
+			}
 			if len(files) == maxFiles {
 				return nil, &Error{Code: CodeInvalid, Message: fmt.Sprintf("more than %d files", maxFiles), Fields: []FieldError{{"files", fmt.Sprintf("at most %d", maxFiles)}}}
 			}
@@ -569,14 +580,18 @@ func (a *API) casesAct(w http.ResponseWriter, r *http.Request, p auth.Principal)
 		return casesErr(err)
 	}
 	var req CaseActionRequest
-	files, err := a.casesReadBody(r, &req, casesMaxFiles, false)
+	var in casework.Input
+	files, err := a.casesReadBody(r, &req, casesMaxFiles, false, func() error {
+		in = casework.Input{Note: req.Note, Assignee: req.Assignee, Plan: req.Plan, Milestones: req.Milestones, Method: req.Method}
+		if req.Deadline != nil {
+			in.Deadline = *req.Deadline
+		}
+		return in.Check(act)
+	})
 	if err != nil {
 		return err
 	}
-	in := casework.Input{Note: req.Note, Assignee: req.Assignee, Plan: req.Plan, Milestones: req.Milestones, Method: req.Method, Files: files}
-	if req.Deadline != nil {
-		in.Deadline = *req.Deadline
-	}
+	in.Files = files
 	c, err = a.cases.repo.Act(r.Context(), c.ID, act, p, in, casework.Actor{Name: p.Username, Remote: a.remote(r)})
 	if err != nil {
 		return casesErr(err)

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -16,6 +19,7 @@ import (
 	"ecowatch/auth"
 	"ecowatch/casework"
 	"ecowatch/registry"
+	"ecowatch/store"
 	"ecowatch/store/storetest"
 )
 
@@ -436,6 +440,22 @@ func TestComplaintsOverHTTP(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 422 {
 		t.Errorf("a PDF as a complaint photo: %d", res.StatusCode)
+	}
+	// A refused complaint stores none of its photos (validated first).
+	unique := append(append([]byte{}, casesPNG...), []byte(time.Now().String())...)
+	buf.Reset()
+	mw = multipart.NewWriter(&buf)
+	mw.WriteField("json", `{"what":"","address":"y"}`)
+	w, _ = mw.CreateFormFile("files", "p.png")
+	w.Write(unique)
+	mw.Close()
+	req, _ = http.NewRequest("POST", f.srv.URL+Prefix+"/complaints", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, _ = http.DefaultClient.Do(req)
+	res.Body.Close()
+	sum := sha256.Sum256(unique)
+	if _, err := f.api.cases.files.Open(hex.EncodeToString(sum[:])); res.StatusCode != 422 || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an empty complaint with a photo: %d, file stored: %v", res.StatusCode, err)
 	}
 	res, body := f.do(t, cred{}, "POST", "/complaints", `{"what":"","address":"y"}`)
 	if res.StatusCode != 422 || !strings.Contains(body, "what") {

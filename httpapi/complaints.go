@@ -72,19 +72,24 @@ func (a *API) complaintsSubmit(w http.ResponseWriter, r *http.Request, p auth.Pr
 		}
 	}
 	var req ComplaintRequest
-	photos, err := a.casesReadBody(r, &req, casework.MaxPhotos, true)
+	var c casework.Complaint
+	photos, err := a.casesReadBody(r, &req, casework.MaxPhotos, true, func() error {
+		c = casework.Complaint{What: req.What, Address: req.Address, Contact: req.Contact, Anonymous: req.Anonymous, RegionCode: req.RegionCode}
+		if (req.Lon == nil) != (req.Lat == nil) {
+			return &Error{Code: CodeInvalid, Message: "give both lon and lat, or neither", Fields: []FieldError{{"lat", "with lon"}}}
+		}
+		if req.Lon != nil {
+			c.Lon, c.Lat, c.HasPoint = *req.Lon, *req.Lat, true
+		}
+		if req.Happened != nil {
+			c.Happened = *req.Happened
+		}
+		// Validate a copy: Submit validates (and normalises) again.
+		probe := c
+		return casework.ValidateComplaint(&probe, a.now())
+	})
 	if err != nil {
 		return err
-	}
-	c := casework.Complaint{What: req.What, Address: req.Address, Contact: req.Contact, Anonymous: req.Anonymous, RegionCode: req.RegionCode}
-	if (req.Lon == nil) != (req.Lat == nil) {
-		return &Error{Code: CodeInvalid, Message: "give both lon and lat, or neither", Fields: []FieldError{{"lat", "with lon"}}}
-	}
-	if req.Lon != nil {
-		c.Lon, c.Lat, c.HasPoint = *req.Lon, *req.Lat, true
-	}
-	if req.Happened != nil {
-		c.Happened = *req.Happened
 	}
 	c, err = a.cases.repo.Submit(ctx, c, photos, remote)
 	if err != nil {
