@@ -338,8 +338,13 @@ func casesScopingTest(t *testing.T, f *fixture) {
 			t.Errorf("%s lists %d cases", role, l.Total)
 		}
 	}
+	res, body := f.do(t, f.creds["city"], "GET", "/cases?format=csv", "")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.Contains(body, "title") ||
+		!strings.Contains(body, mine.Title) || strings.Contains(body, other.Title) {
+		t.Errorf("CSV export: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
 	var l ListView[CaseView]
-	res, body := f.do(t, f.creds["province"], "GET", "/cases?overdue=true", "")
+	res, body = f.do(t, f.creds["province"], "GET", "/cases?overdue=true", "")
 	casesJSON(t, res, body, 200, &l)
 	if l.Total != 1 || l.Items[0].ID != other.ID || !l.Items[0].Overdue {
 		t.Errorf("province overdue list: %+v", l)
