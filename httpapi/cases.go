@@ -49,21 +49,45 @@ func casesSetup(a *API) error {
 	db := sqler.SQL()
 	a.cases = &casesState{repo: casework.NewRepo(db, a.now), files: casework.Files{Dir: dir}, db: db}
 	if a.cfg.Cases == nil {
-		a.cfg.Cases = CasesOpener(a.cases.repo)
+		a.cfg.Cases = CasesOpener(a.cases.repo, a.cfg.Store)
 	}
 	return nil
 }
 
 // CasesOpener is the CaseOpener over a casework repository: serve sets it
-// in the Config before the API is built, so every feature finds it.
-func CasesOpener(r *casework.Repo) CaseOpener { return casesOpener{r} }
+// in the Config before the API is built, so every feature finds it. st
+// fills in what a request leaves out: the enterprise and region of its
+// point, the region of its enterprise.
+func CasesOpener(r *casework.Repo, st store.Store) CaseOpener { return casesOpener{r, st} }
 
-type casesOpener struct{ r *casework.Repo }
+type casesOpener struct {
+	r  *casework.Repo
+	st store.Store
+}
 
 func (o casesOpener) OpenCase(ctx context.Context, req CaseRequest) (int64, error) {
 	actor := req.Actor
 	if actor == "" {
 		actor = "system"
+	}
+	if req.PointCode != "" && (req.RegionCode == "" || req.EnterpriseCode == "") {
+		pt, err := o.st.Point(ctx, req.PointCode)
+		if err != nil {
+			return 0, fmt.Errorf("case for point %s: %w", req.PointCode, err)
+		}
+		if req.EnterpriseCode == "" {
+			req.EnterpriseCode = pt.EnterpriseCode
+		}
+		if req.RegionCode == "" {
+			req.RegionCode = pt.RegionCode
+		}
+	}
+	if req.EnterpriseCode != "" && req.RegionCode == "" {
+		e, err := o.st.Enterprise(ctx, req.EnterpriseCode)
+		if err != nil {
+			return 0, fmt.Errorf("case for enterprise %s: %w", req.EnterpriseCode, err)
+		}
+		req.RegionCode = e.RegionCode
 	}
 	id, _, err := o.r.Open(ctx, casework.OpenRequest{Source: casework.Source(req.Source), SourceRef: req.SourceRef, Title: req.Title,
 		Description: req.Description, Category: req.Category, Severity: req.Severity, RegionCode: req.RegionCode,

@@ -404,6 +404,18 @@ func TestCaseOpener(t *testing.T) {
 	if id2, err := f.api.cfg.Cases.OpenCase(ctx, req); err != nil || id2 != id {
 		t.Errorf("second open: %d %v, want %d", id2, err, id)
 	}
+	// A request naming only the point gets its enterprise and region.
+	pid, err := f.api.cfg.Cases.OpenCase(ctx, CaseRequest{Source: "alarm", SourceRef: "alarm:9", Title: "恒值", Category: "air", PointCode: storetest.Outlet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := f.api.cases.repo.Case(ctx, pid)
+	if err != nil || pc.RegionCode != storetest.County || pc.EnterpriseCode != storetest.CreditCode || pc.CreatedBy != "system" {
+		t.Errorf("case from a point: %+v %v", pc, err)
+	}
+	if _, err := f.api.cfg.Cases.OpenCase(ctx, CaseRequest{Source: "alarm", SourceRef: "alarm:10", Title: "x", Category: "air", PointCode: "NOPE"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown point: %v", err)
+	}
 	req.Category = "smell"
 	req.SourceRef = "alarm:8"
 	if _, err := f.api.cfg.Cases.OpenCase(ctx, req); err == nil || !strings.Contains(err.Error(), "category") {

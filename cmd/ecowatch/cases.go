@@ -22,7 +22,7 @@ func casesStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 		return errors.New("the store has no SQL handle for the cases")
 	}
 	repo := casework.NewRepo(sqler.SQL(), time.Now)
-	api.Cases = httpapi.CasesOpener(repo)
+	api.Cases = httpapi.CasesOpener(repo, m.Store)
 	api.CaseFiles = filepath.Join(m.Settings.DataDir, "attachments")
 	if m.Settings.CaseEscalateEvery <= 0 {
 		return nil
