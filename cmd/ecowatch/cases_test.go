@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -106,5 +113,32 @@ func TestCasesDemo(t *testing.T) {
 	}
 	if rep, err := casework.Verify(ctx, st.SQL()); err != nil || rep.Break != nil {
 		t.Errorf("demo audit chain: %+v %v", rep, err)
+	}
+}
+
+// TestCasesServePart: `ecowatch serve` serves the public complaint route
+// and keeps its photos in <data-dir>/attachments, content-addressed.
+func TestCasesServePart(t *testing.T) {
+	m := startMain(t)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("json", `{"what":"河道偷排","address":"长沙市"}`)
+	w, _ := mw.CreateFormFile("files", "p.png")
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00serve-part")
+	w.Write(png)
+	mw.Close()
+	res, err := http.Post("http://"+m.HTTPAddr+"/api/v1/complaints", mw.FormDataContentType(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("complaint: %d %s", res.StatusCode, body)
+	}
+	sum := sha256.Sum256(png)
+	sha := hex.EncodeToString(sum[:])
+	if _, err := os.Stat(filepath.Join(m.Settings.DataDir, "attachments", sha[:2], sha[2:4], sha)); err != nil {
+		t.Errorf("photo not in the data directory: %v", err)
 	}
 }
