@@ -79,6 +79,8 @@ type Config struct {
 	OpenData OpenDataConfig
 	// Targets is the targets feature's service; nil builds one over the store.
 	Targets *repo.Service
+
+	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
 }
 
 // Access says who may call a route.
@@ -137,6 +139,7 @@ type API struct {
 
 	opendata    *opendataState
 	inspections *inspectionsState // random inspections (inspections.go)
+	cases       *casesState       // the cases and complaints feature (cases.go)
 }
 
 var (

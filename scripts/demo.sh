@@ -89,6 +89,7 @@ demo_setup() {
   [ "$(echo "$codes" | wc -l)" -eq 2 ] || die "the import gave fewer than two enterprises"
   echo "$codes" | sed -n 1p >"$dir/enterprise"
   echo "$codes" | sed -n 2p >"$dir/other-enterprise"
+  if has_command "$bin" case; then "$bin" case demo --data-dir "$dir" >/dev/null; fi # demonstration cases (issue 7)
   { demo_roles; echo "enterprise enterprise - $(cat "$dir/enterprise") 企业用户"; } |
     while read -r user role region ent name; do
       args=(user add "$user" --data-dir "$dir" --role "$role" --display-name "$name")
