@@ -79,6 +79,8 @@ type Config struct {
 	OpenData OpenDataConfig
 	// Targets is the targets feature's service; nil builds one over the store.
 	Targets *repo.Service
+
+	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
 }
 
 // Access says who may call a route.
@@ -135,7 +137,9 @@ type API struct {
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
 
-	opendata *opendataState
+	opendata    *opendataState
+	inspections *inspectionsState // random inspections (inspections.go)
+	cases       *casesState       // the cases and complaints feature (cases.go)
 }
 
 var (

@@ -79,6 +79,7 @@ type serveSettings struct {
 	Scale scaleSettings
 
 	OpenData, OpenDataPolicy string // issue 12: opendata.ParseSettings and ParsePolicy syntax
+	CaseEscalateEvery        time.Duration
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -109,6 +110,7 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.OpenDataPolicy, "opendata-policy", "", "changes to what is published, e.g. enterprise.address=hidden,point_kind.power_use=public (GET /api/v1/open/policy lists the fields)")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 	s.Scale.flags(fs)
+	fs.DurationVar(&s.CaseEscalateEvery, "case-escalate-every", 10*time.Minute, "how often overdue cases are escalated (0: never)")
 }
 
 // Main is `ecowatch serve` as a value: tests start it on port 0 in a temp
