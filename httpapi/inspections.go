@@ -14,6 +14,7 @@ import (
 	"ecowatch/auth"
 	"ecowatch/inspect"
 	"ecowatch/inspect/inspectstore"
+	"ecowatch/opendata"
 	"ecowatch/store"
 )
 
@@ -43,10 +44,15 @@ func inspectionsOpenPart(a *API, r *http.Request, creditCode string) (any, error
 	if err != nil {
 		return nil, err
 	}
-	out := []inspect.PublicResult{}
+	out := []*opendata.Record{}
 	for _, t := range ts {
 		if pr, ok := t.Public(); ok {
-			out = append(out, pr)
+			// Through the publication policy: each field is a setting.
+			rec, err := a.opendata.pol.FromJSON(opendata.Inspection, pr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rec)
 		}
 	}
 	return out, nil

@@ -181,6 +181,7 @@ func TestOpenDataOnlyPublicFields(t *testing.T) { testOpenDataOnlyPublicFields(t
 func testOpenDataOnlyPublicFields(t *testing.T, f *fixture) {
 	opendataSeed(t, f.st, time.Now())
 	opendataTargetsSeed(t, f)
+	opendataPartsSeed(t, f)
 	// Every public GET route of the table is exercised here.
 	covered := map[string]bool{}
 	for path := range opendataAllowed {
@@ -584,6 +585,7 @@ func TestOpenDataPostgres(t *testing.T) {
 		"RateLimitsAndKeys": testOpenDataRateLimitsAndKeys,
 		"BulkMatchesAPI":    testOpenDataBulkMatchesAPI,
 		"TargetsPublic":     testOpendataTargetsPublic,
+		"Parts":             testOpendataParts,
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := openPostgres(t)

@@ -21,6 +21,8 @@ const (
 	PointKind   Resource = "point_kind"  // whose measurements are published, by point kind
 	AQI         Resource = "aqi"         // an hour's or a day's AQI of a station or a city
 	Assessment  Resource = "assessment"  // a water section's class in a period
+	Inspection  Resource = "inspection"  // a completed random inspection (双随机、一公开)
+	Case        Resource = "case"        // a rectification case on an enterprise's compliance page
 )
 
 // FieldSpec is one field a resource may publish and whether it does by
@@ -78,6 +80,25 @@ var Fields = map[Resource][]FieldSpec{
 		{"class", true, "GB 3838-2002 class of the period mean"}, {"status", true, ""}, {"main_pollutants", true, ""},
 		{"target_class", true, ""}, {"attained", true, ""}, {"rules", true, ""},
 	},
+	// Inspection: what the inspection feature's public view holds (no
+	// officers, findings or attachments).
+	Inspection: {
+		{"task_id", true, ""}, {"draw_id", true, "the random draw, verifiable on the inspection results page"},
+		{"period", true, ""}, {"credit_code", true, ""}, {"enterprise_name", true, ""}, {"region", true, ""},
+		{"inspected_on", true, ""}, {"outcome", true, "no_problem, problems or referral"},
+		{"follow_up", true, "none, rectification or referral"},
+	},
+	// Case: the state and dates of a rectification case, no people and no
+	// text written by officers; the title is free text an officer may
+	// write names into, so it is hidden unless an administrator publishes
+	// it.
+	Case: {
+		{"id", true, ""}, {"source", true, "alarm, complaint, inspection, central-inspection, …"},
+		{"category", true, "air, water, soil, …"}, {"severity", true, ""}, {"point", true, "the outlet"},
+		{"state", true, "rectifying, verifying or closed"}, {"level", true, "supervised (督办) or listed (挂牌督办)"},
+		{"opened", true, ""}, {"deadline", true, ""}, {"closed", true, "销号 date"}, {"recurrences", true, "times reopened"},
+		{"title", false, "free text written by officers"},
+	},
 	PointKind: {
 		{"air_station", true, ""}, {"water_section", true, ""}, {"water_station", true, ""}, {"drinking_source", true, ""},
 		{"gas_outlet", true, ""}, {"water_outlet", true, ""},
@@ -94,6 +115,12 @@ var Never = map[string]string{
 	"device.password":          "a device's access password",
 	"key.email":                "a requester's e-mail (personal information)",
 	"note":                     "internal notes",
+	"case.description":         "internal notes",
+	"case.plan":                "an enterprise's internal rectification plan",
+	"case.assignee":            "a person's name (personal information)",
+	"case.timeline":            "officers' notes and names",
+	"inspection.officers":      "officers' names (personal information)",
+	"inspection.findings":      "internal notes before a decision",
 }
 
 // Policy says which declared fields are published.
