@@ -25,6 +25,7 @@ import (
 	"ecowatch/opendata"
 	"ecowatch/registry"
 	"ecowatch/store"
+	"ecowatch/targets/cnemc"
 )
 
 // The open data API (issue 12): read-only, versioned with the rest under
@@ -281,6 +282,13 @@ func (a *API) opendataList(w http.ResponseWriter, r *http.Request, res opendata.
 	return opendataJSON(w, r, map[string]any{"items": items, "total": len(recs), "limit": pg.Limit, "offset": pg.Offset}, modified, cache)
 }
 
+// opendataIsStation says whether a point is an air station: the
+// city-level points of an imported release (cnemc) are city averages, not
+// stations, and are not averaged again into their city.
+func opendataIsStation(pt registry.Point) bool {
+	return pt.Kind == registry.KindAirStation && !cnemc.IsCityPoint(pt.Code)
+}
+
 // opendataRegion reads the region filter: a GB/T 2260 code whose level
 // decides the prefix that matches (43 for the province, 4301 for a city,
 // the whole code for a county).
@@ -330,7 +338,7 @@ func (a *API) opendataStations(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	}
 	var recs []*opendata.Record
 	for _, pt := range s.pointList {
-		if pt.Kind == registry.KindAirStation && in(pt.RegionCode) {
+		if opendataIsStation(pt) && in(pt.RegionCode) {
 			recs = append(recs, a.opendata.pol.Station(pt))
 		}
 	}
@@ -482,7 +490,7 @@ func (a *API) opendataAQI(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	area := code
 	if code != "" {
 		pt, ok := s.points[code]
-		if !ok || pt.Kind != registry.KindAirStation {
+		if !ok || !opendataIsStation(pt) {
 			return errorf(CodeNotFound, "air station %q: not found", code)
 		}
 		h, err := a.readHourly(r.Context(), code, from.Add(-24*time.Hour), to)
@@ -502,7 +510,7 @@ func (a *API) opendataAQI(w http.ResponseWriter, r *http.Request, _ auth.Princip
 		var sts []hourly
 		for _, pt := range s.pointList {
 			// HJ 663-2013 §4.2: background stations are left out.
-			if pt.Kind != registry.KindAirStation || pt.Background || cityOf(pt.RegionCode) != city {
+			if !opendataIsStation(pt) || pt.Background || cityOf(pt.RegionCode) != city {
 				continue
 			}
 			h, err := a.readHourly(r.Context(), pt.Code, from.Add(-24*time.Hour), to)
@@ -590,7 +598,7 @@ func (a *API) opendataEncodeAirNow(s *snapshot, res *airResult) (*opendataBody, 
 	}
 	stations := []OpenStationNow{}
 	for _, pt := range s.pointList {
-		if pt.Kind != registry.KindAirStation {
+		if !opendataIsStation(pt) {
 			continue
 		}
 		sn := OpenStationNow{Station: a.opendata.pol.Station(pt)}

@@ -132,4 +132,16 @@ func testOpendataTargetsPublic(t *testing.T, f *fixture) {
 	if res, body := f.do(t, cred{}, "GET", "/public/targets?as_of=2020-02-30", ""); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("bad as_of: %d %s, want 422", res.StatusCode, body)
 	}
+	// The imported city-level points are city averages: not stations of
+	// the open data, and not averaged again into their city's AQI (the
+	// fixture's stations have no data in January 2020).
+	for _, path := range []string{"/open/stations", "/open/air/now", "/open/aqi?city=" + storetest.City + "&kind=day&from=2020-01-10&to=2020-01-12"} {
+		res, body := f.do(t, cred{}, "GET", path, "")
+		if res.StatusCode != 200 || strings.Contains(body, cnemc.CityPoint(storetest.City)) || strings.Contains(body, `"aqi":`) && strings.HasPrefix(path, "/open/aqi") {
+			t.Errorf("%s: %d %.400s", path, res.StatusCode, body)
+		}
+	}
+	if res, body := f.do(t, cred{}, "GET", "/open/aqi?point="+cnemc.CityPoint(storetest.City)+"&kind=day&from=2020-01-10&to=2020-01-12", ""); res.StatusCode != 404 {
+		t.Errorf("a city-level point as a station: %d %.300s", res.StatusCode, body)
+	}
 }
