@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -486,18 +487,12 @@ func (a *API) opendataAQI(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	if err != nil {
 		return err
 	}
-	var items []SeriesAQIView
-	area := code
+	area, stations := code, []string{code}
 	if code != "" {
 		pt, ok := s.points[code]
 		if !ok || !opendataIsStation(pt) {
 			return errorf(CodeNotFound, "air station %q: not found", code)
 		}
-		h, err := a.readHourly(r.Context(), code, from.Add(-24*time.Hour), to)
-		if err != nil {
-			return err
-		}
-		items = seriesItems(h, kind, from, to, rawValue)
 	} else {
 		area = city
 		found := false
@@ -507,28 +502,113 @@ func (a *API) opendataAQI(w http.ResponseWriter, r *http.Request, _ auth.Princip
 		if !found {
 			return errorf(CodeNotFound, "city %q: not found", city)
 		}
-		var sts []hourly
-		for _, pt := range s.pointList {
-			// HJ 663-2013 §4.2: background stations are left out.
-			if !opendataIsStation(pt) || pt.Background || cityOf(pt.RegionCode) != city {
-				continue
-			}
-			h, err := a.readHourly(r.Context(), pt.Code, from.Add(-24*time.Hour), to)
-			if err != nil {
-				return err
-			}
-			sts = append(sts, h)
-		}
-		items = seriesItems(average(sts), kind, from, to, roundedValue)
+		stations = opendataCityStations(s.pointList, city)
 	}
-	recs := make([]*opendata.Record, len(items))
-	for i, it := range items {
-		recs[i] = a.opendata.pol.New(opendata.AQI).Set("area", area).Set("time", it.Time.Format(time.RFC3339)).Set("kind", kind).
-			Set("aqi", it.AQI).Set("level", it.Level).Set("category", it.Category).Set("category_en", it.English).Set("color", it.Color).
-			Set("primary_pollutant", it.Primary).Set("values", it.Values).Set("rules", aqi.Default(it.Time).Name)
+	recs, err := opendataAQIRecords(r.Context(), a.opendata.pol, a.readHourly, area, stations, code == "", kind, from, to)
+	if err != nil {
+		return err
 	}
 	mod, cache := a.opendataCache(to)
 	return a.opendataList(w, r, opendata.AQI, "aqi-"+area+"-"+kind, recs, mod, cache)
+}
+
+// opendataCityStations are the stations a city's AQI averages: HJ
+// 663-2013 §4.2 leaves the background stations out.
+func opendataCityStations(pts []registry.Point, city string) []string {
+	var out []string
+	for _, pt := range pts {
+		if opendataIsStation(pt) && !pt.Background && cityOf(pt.RegionCode) == city {
+			out = append(out, pt.Code)
+		}
+	}
+	return out
+}
+
+// opendataAQIRecords computes the AQI records of a station (its own
+// values) or a city (the mean of its stations' hourly values, rounded as
+// published) from from to to: the one computation behind /open/aqi and
+// the daily AQI bulk files, so that both hold the same rows.
+func opendataAQIRecords(ctx context.Context, pol *opendata.Policy, read func(context.Context, string, time.Time, time.Time) (hourly, error),
+	area string, stations []string, city bool, kind string, from, to time.Time) ([]*opendata.Record, error) {
+	var hs []hourly
+	for _, code := range stations {
+		// The day before: the 24-hour and 8-hour means reach back.
+		h, err := read(ctx, code, from.Add(-24*time.Hour), to)
+		if err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+	}
+	var items []SeriesAQIView
+	if city {
+		items = seriesItems(average(hs), kind, from, to, roundedValue)
+	} else if len(hs) == 1 {
+		items = seriesItems(hs[0], kind, from, to, rawValue)
+	}
+	recs := make([]*opendata.Record, len(items))
+	for i, it := range items {
+		recs[i] = pol.New(opendata.AQI).Set("area", area).Set("time", it.Time.Format(time.RFC3339)).Set("kind", kind).
+			Set("aqi", it.AQI).Set("level", it.Level).Set("category", it.Category).Set("category_en", it.English).Set("color", it.Color).
+			Set("primary_pollutant", it.Primary).Set("values", it.Values).Set("rules", aqi.Default(it.Time).Name)
+	}
+	return recs, nil
+}
+
+// OpenDataDailyAQI is the daily AQI of every city and then every air
+// station of one day (UTC+8), each as GET /open/aqi?kind=day answers it
+// for that day: the source of the aqi-daily bulk files
+// (opendata.Bulk.AQI).
+func OpenDataDailyAQI(st store.Store, pol *opendata.Policy) func(ctx context.Context, day time.Time) ([]*opendata.Record, error) {
+	reader := &API{cfg: Config{Store: st}}
+	return func(ctx context.Context, day time.Time) ([]*opendata.Record, error) {
+		d := day.In(store.CST)
+		from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, store.CST)
+		to := from.AddDate(0, 0, 1)
+		pts, err := st.Points(ctx)
+		if err != nil {
+			return nil, err
+		}
+		regions, err := st.Regions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(pts, func(a, b registry.Point) int { return strings.Compare(a.Code, b.Code) })
+		slices.SortFunc(regions, func(a, b registry.Region) int { return strings.Compare(a.Code, b.Code) })
+		// Each station's hours are read once, for itself and its city.
+		cache := map[string]hourly{}
+		read := func(ctx context.Context, code string, from, to time.Time) (hourly, error) {
+			if h, ok := cache[code]; ok {
+				return h, nil
+			}
+			h, err := reader.readHourly(ctx, code, from, to)
+			if err == nil {
+				cache[code] = h
+			}
+			return h, err
+		}
+		var out []*opendata.Record
+		for _, g := range regions {
+			if g.Level != registry.LevelCity {
+				continue
+			}
+			recs, err := opendataAQIRecords(ctx, pol, read, g.Code, opendataCityStations(pts, g.Code), true, "day", from, to)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, recs...)
+		}
+		for _, pt := range pts {
+			if !opendataIsStation(pt) {
+				continue
+			}
+			recs, err := opendataAQIRecords(ctx, pol, read, pt.Code, []string{pt.Code}, false, "day", from, to)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, recs...)
+		}
+		return out, nil
+	}
 }
 
 // OpenCityNow is a city's latest hourly AQI with the health advice of its
@@ -822,7 +902,7 @@ func (a *API) opendataBulkFile(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	kind, year, file := r.PathValue("kind"), r.PathValue("year"), r.PathValue("file")
 	date, ok := strings.CutSuffix(file, ".csv.gz")
 	if _, known := opendata.BulkKinds[kind]; !known || !ok || !opendata.ValidDate(date) || date[:4] != year {
-		return errorf(CodeNotFound, "no bulk file %s/%s/%s (want hourly|daily/YYYY/YYYY-MM-DD.csv.gz)", kind, year, file)
+		return errorf(CodeNotFound, "no bulk file %s/%s/%s (want hourly|daily|aqi-daily/YYYY/YYYY-MM-DD.csv.gz)", kind, year, file)
 	}
 	ix, err := opendata.ReadIndex(a.opendata.bulkDir)
 	if err != nil {

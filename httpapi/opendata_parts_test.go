@@ -1,8 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +18,7 @@ import (
 	"ecowatch/inspect"
 	"ecowatch/inspect/inspectstore"
 	"ecowatch/opendata"
+	"ecowatch/registry"
 	"ecowatch/store"
 	"ecowatch/store/storetest"
 )
@@ -170,5 +177,94 @@ func testOpendataParts(t *testing.T, f *fixture) {
 	res2.Body.Close()
 	if err != nil || len(titled.Cases) != 2 || titled.Cases[0].Title == "" {
 		t.Errorf("titles published: %v %+v", err, titled)
+	}
+}
+
+// TestOpendataAQIBulkMatchesAPI: the daily AQI bulk file of a day holds
+// exactly what /open/aqi?kind=day answers in CSV for that day, the cities
+// first and then the stations, is served with its checksum and downloads
+// with verification.
+func TestOpendataAQIBulkMatchesAPI(t *testing.T) { testOpendataAQIBulkMatchesAPI(t, newFixture(t)) }
+
+func testOpendataAQIBulkMatchesAPI(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	now := time.Now().In(store.CST)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, store.CST).AddDate(0, 0, -1)
+	pt, err := f.st.Point(ctx, storetest.Station)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"a21026", "a21004", "a34002", "a21005", "a05024", "a34004"} {
+		pt.Factors = append(pt.Factors, registry.PointFactor{Code: c, Unit: "µg/m3"})
+	}
+	if err := f.st.UpsertPoint(ctx, pt); err != nil {
+		t.Fatal(err)
+	}
+	var ms []store.Measurement
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour)
+		for _, c := range []struct {
+			code string
+			v    float64
+		}{{"a21026", 8}, {"a21004", 30 + float64(h)}, {"a34002", 70}, {"a21005", 0.8}, {"a05024", 90 + 3*float64(h)}, {"a34004", 48.37}} {
+			ms = append(ms, store.Measurement{Point: storetest.Station, Factor: c.code, Kind: store.Hour, Time: at, Values: store.Values{Flag: "N"}.With(store.Avg, c.v)})
+		}
+	}
+	if err := f.st.WriteMeasurements(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pol := opendata.DefaultPolicy()
+	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: f.st, Settle: 72 * time.Hour, Days: 2, Now: func() time.Time { return now },
+		AQI: OpenDataDailyAQI(f.st, pol)}
+	ix, err := b.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := day.Format(time.DateOnly)
+	e, ok := ix.Lookup(opendata.AQIDaily, date)
+	if !ok || e.Rows != 2 || e.Path != opendata.AQIDaily+"/"+date[:4]+"/"+date+".csv.gz" {
+		t.Fatalf("index entry %+v %v, want 2 rows (the city and its station)", e, ok)
+	}
+	gz, err := os.ReadFile(filepath.Join(dir, e.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileCSV, _ := io.ReadAll(zr)
+	var want []string
+	for i, q := range []string{"city=" + storetest.City, "point=" + storetest.Station} {
+		_, body := f.do(t, cred{}, "GET", "/open/aqi?kind=day&format=csv&from="+date+"&to="+day.AddDate(0, 0, 1).Format(time.DateOnly)+"&"+q, "")
+		lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("API %s: %s", q, body)
+		}
+		if i == 0 {
+			want = append(want, lines[0])
+		}
+		want = append(want, lines[1])
+	}
+	if got := strings.TrimSuffix(string(fileCSV), "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("bulk AQI file\n%s\ndiffers from the API\n%s", got, strings.Join(want, "\n"))
+	}
+	if !strings.Contains(string(fileCSV), "\n"+storetest.City+",") || !strings.Contains(string(fileCSV), "\n"+storetest.Station+",") {
+		t.Errorf("AQI rows: %s", fileCSV)
+	}
+	srv := opendataServer(t, f, OpenDataConfig{BulkDir: dir}, nil)
+	res, err := http.Get(srv.URL + Prefix + "/open/bulk/" + e.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !bytes.Equal(served, gz) || res.Header.Get("ETag") != `"`+e.SHA256+`"` {
+		t.Errorf("served %s: %d %d bytes, ETag %s", e.Path, res.StatusCode, len(served), res.Header.Get("ETag"))
+	}
+	d := &opendata.Downloader{Server: srv.URL, Client: http.DefaultClient, Out: t.TempDir()}
+	if got, err := d.Run(ctx, opendata.AQIDaily, date, date); err != nil || got.Fetched != 1 {
+		t.Errorf("download: %+v %v", got, err)
 	}
 }

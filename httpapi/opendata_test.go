@@ -586,6 +586,7 @@ func TestOpenDataPostgres(t *testing.T) {
 		"BulkMatchesAPI":    testOpenDataBulkMatchesAPI,
 		"TargetsPublic":     testOpendataTargetsPublic,
 		"Parts":             testOpendataParts,
+		"AQIBulkMatchesAPI": testOpendataAQIBulkMatchesAPI,
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := openPostgres(t)

@@ -22,8 +22,14 @@ import (
 )
 
 // BulkKinds are the data kinds of the bulk files and the interval kind
-// each holds.
-var BulkKinds = map[string]store.Kind{"hourly": store.Hour, "daily": store.Day}
+// each holds: hourly and daily measurements, and the daily AQI of every
+// station and city (written when Bulk.AQI is set).
+var BulkKinds = map[string]store.Kind{"hourly": store.Hour, "daily": store.Day, AQIDaily: store.Day}
+
+// AQIDaily is the bulk kind of the daily AQI files: what GET /open/aqi
+// answers with kind=day for each city and station, in one file per day,
+// cities first; their columns are those of the resource aqi.
+const AQIDaily = "aqi-daily"
 
 // IndexFile is one bulk file in the index. A day without data has an
 // entry with Rows 0 and no Path, so it is not read again once final.
@@ -74,6 +80,10 @@ type Bulk struct {
 	Days   int
 	Now    func() time.Time
 	Log    *slog.Logger
+	// AQI computes the daily AQI records of every city and station of a
+	// day (the API's own computation, httpapi.OpenDataDailyAQI); nil
+	// writes no AQI files.
+	AQI func(ctx context.Context, day time.Time) ([]*Record, error)
 }
 
 // IndexName is the index's file name in the bulk directory.
@@ -117,6 +127,9 @@ func (b *Bulk) Run(ctx context.Context) (Index, error) {
 	now := b.Now().In(store.CST)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, store.CST)
 	kinds := []string{"daily", "hourly"}
+	if b.AQI != nil {
+		kinds = append(kinds, AQIDaily)
+	}
 	for i := 0; i < max(b.Days, 1); i++ {
 		day := today.AddDate(0, 0, -i)
 		for _, kind := range kinds {
@@ -160,12 +173,23 @@ func cmpString(a, b string) int {
 func (b *Bulk) Day(ctx context.Context, pts []registry.Point, kind string, day time.Time) (IndexFile, error) {
 	k, ok := BulkKinds[kind]
 	if !ok {
-		return IndexFile{}, fmt.Errorf("%w: bulk kind %q: want hourly or daily", store.ErrInvalid, kind)
+		return IndexFile{}, fmt.Errorf("%w: bulk kind %q: want hourly, daily or %s", store.ErrInvalid, kind, AQIDaily)
 	}
 	now := b.Now()
 	date := day.Format(time.DateOnly)
 	f := IndexFile{Kind: kind, Date: date, Generated: now.In(store.CST), Final: !now.Before(day.AddDate(0, 0, 1).Add(b.Settle))}
-	recs, err := b.Policy.Measurements(ctx, b.Source, Query{Points: pts, Kind: k, From: day, To: day.AddDate(0, 0, 1)})
+	res := Measurement
+	var recs []*Record
+	var err error
+	if kind == AQIDaily {
+		if b.AQI == nil {
+			return f, fmt.Errorf("%w: bulk kind %s needs the AQI computation", store.ErrInvalid, kind)
+		}
+		res = AQI
+		recs, err = b.AQI(ctx, day)
+	} else {
+		recs, err = b.Policy.Measurements(ctx, b.Source, Query{Points: pts, Kind: k, From: day, To: day.AddDate(0, 0, 1)})
+	}
 	if err != nil {
 		return f, err
 	}
@@ -179,7 +203,7 @@ func (b *Bulk) Day(ctx context.Context, pts []registry.Point, kind string, day t
 		return f, nil
 	}
 	var csvBuf, gz bytes.Buffer
-	if err := WriteCSV(&csvBuf, b.Policy.Columns(Measurement), recs); err != nil {
+	if err := WriteCSV(&csvBuf, b.Policy.Columns(res), recs); err != nil {
 		return f, err
 	}
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)

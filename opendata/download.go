@@ -98,7 +98,7 @@ func (d *Downloader) Index(ctx context.Context) (Index, error) {
 func (d *Downloader) Run(ctx context.Context, kind, from, to string) (DownloadResult, error) {
 	var r DownloadResult
 	if _, ok := BulkKinds[kind]; !ok {
-		return r, fmt.Errorf("kind %q: want hourly or daily", kind)
+		return r, fmt.Errorf("kind %q: want hourly, daily or %s", kind, AQIDaily)
 	}
 	if !ValidDate(from) || !ValidDate(to) || to < from {
 		return r, fmt.Errorf("--from %q --to %q: want two YYYY-MM-DD dates, from not after to", from, to)

@@ -55,7 +55,8 @@ func opendataStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 	if set.BulkEvery == 0 || !m.runs(roleWorker) {
 		return nil
 	}
-	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: m.Store, Settle: set.Settle, Days: set.BulkDays, Now: opendataClock, Log: m.Logger}
+	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: m.Store, Settle: set.Settle, Days: set.BulkDays, Now: opendataClock, Log: m.Logger,
+		AQI: httpapi.OpenDataDailyAQI(m.Store, pol)}
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
@@ -113,12 +114,12 @@ func opendataParse(e env, fs *flag.FlagSet, args []string) error {
 }
 
 func opendataDownload(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "opendata download", "opendata download --server URL --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [--kind hourly|daily] [--key KEY]")
+	fs := newFlagSet(e, "opendata download", "opendata download --server URL --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [--kind hourly|daily|aqi-daily] [--key KEY]")
 	server := fs.String("server", "", "the ecowatch server, e.g. https://data.example.gov.cn")
 	from := fs.String("from", "", "first day, YYYY-MM-DD")
 	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD")
 	out := fs.String("out", "", "directory to write <kind>/<year>/<date>.csv.gz into")
-	kind := fs.String("kind", "hourly", "hourly or daily")
+	kind := fs.String("kind", "hourly", "hourly, daily or aqi-daily")
 	key := fs.String("key", "", "open data API key (X-API-Key) for the higher rate limit (also "+envName("key")+")")
 	if err := opendataParse(e, fs, args); err != nil {
 		return err
@@ -165,7 +166,7 @@ func opendataBulk(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: st, Settle: *settle, Days: *days, Now: opendataClock}
+	b := &opendata.Bulk{Dir: dir, Policy: pol, Source: st, Settle: *settle, Days: *days, Now: opendataClock, AQI: httpapi.OpenDataDailyAQI(st, pol)}
 	ix, err := b.Run(ctx)
 	if err != nil {
 		return err

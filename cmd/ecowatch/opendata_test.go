@@ -126,12 +126,17 @@ func TestOpenDataBulkCommand(t *testing.T) {
 	opendataClock = func() time.Time { return time.Date(2020, 1, 3, 12, 0, 0, 0, store.CST) }
 	t.Cleanup(func() { opendataClock = saved })
 	got, code := serveCLI(t, "opendata", "bulk", "--data-dir", dir, "--days", "5")
-	if code != 0 || !strings.Contains(got, "3 files with 72 rows") {
+	// Three days of hourly values of one station: three hourly files of
+	// 24 rows and three daily AQI files of 2 (the city and the station).
+	if code != 0 || !strings.Contains(got, "6 files with 78 rows") {
 		t.Fatalf("bulk: %d %s", code, got)
 	}
 	ix, err := opendata.ReadIndex(filepath.Join(dir, "opendata"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if f, _ := ix.Lookup(opendata.AQIDaily, "2020-01-02"); f.Rows != 2 || f.Path != "aqi-daily/2020/2020-01-02.csv.gz" {
+		t.Errorf("daily AQI file: %+v", f)
 	}
 	if f, _ := ix.Lookup("hourly", "2020-01-03"); f.Final || f.Rows != 24 {
 		t.Errorf("today's file must not be final: %+v", f)
