@@ -57,6 +57,7 @@ const zh = {
   data: {
     title: '开放数据', intro: '空气、水质和污染源监测数据向社会开放：接口只读、有版本，支持 JSON 与 CSV，另提供按日打包的批量下载文件（附 SHA-256 校验值）。',
     api: '数据接口', docs: '接口文档（OpenAPI）', bulk: '批量下载', cli: '命令行一次下载一年数据',
+    kinds: '批量文件按日生成：hourly（小时值）、daily（日均值）、aqi-daily（各市州和各站点的日 AQI）。',
     limits: '匿名访问按 IP 限制频率；申请 API 密钥并经管理员批准后可提高上限。', keyTitle: '申请 API 密钥',
     name: '姓名', org: '单位', email: '电子邮箱', purpose: '用途说明', submit: '提交申请', yourKey: '您的密钥（只显示这一次，请立即保存）：',
     pending: '待审批的密钥申请', approve: '批准', reject: '驳回', created: '申请时间', status: '状态', noPending: '没有待审批的申请。',
@@ -118,6 +119,7 @@ const en: typeof zh = {
   data: {
     title: 'Open data', intro: 'Air, water and emission monitoring data are open to everyone: a read-only, versioned API in JSON and CSV, and daily bulk files with SHA-256 checksums.',
     api: 'API', docs: 'API reference (OpenAPI)', bulk: 'Bulk downloads', cli: 'A year of data with one command',
+    kinds: 'One bulk file per day and kind: hourly (hourly values), daily (daily means), aqi-daily (the daily AQI of every city and station).',
     limits: 'Anonymous use is rate-limited per address; an API key approved by an administrator raises the limit.', keyTitle: 'Request an API key',
     name: 'Name', org: 'Organisation', email: 'E-mail', purpose: 'What you will use the data for', submit: 'Send the request', yourKey: 'Your key (shown only once; keep it now):',
     pending: 'Key requests to decide', approve: 'Approve', reject: 'Reject', created: 'Requested', status: 'Status', noPending: 'No requests waiting.',
