@@ -1,8 +1,8 @@
 package alarm
 
 import (
+	"ecowatch/store"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -159,7 +159,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // ErrInvalid is wrapped by errors about bad settings or requests.
-var ErrInvalid = errors.New("invalid")
+var ErrInvalid = store.ErrInvalid
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
