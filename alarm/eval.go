@@ -250,6 +250,15 @@ func (e *Evaluator) refresh(ps *pointState, fs *factorState) {
 }
 
 func (ps *pointState) factor(e *Evaluator, code string) *factorState {
+	return ps.factorAt(e, -1, code)
+}
+
+// factorAt finds a factor's state, trying position hint first: a device
+// sends its factors in the same order every time.
+func (ps *pointState) factorAt(e *Evaluator, hint int, code string) *factorState {
+	if hint >= 0 && hint < len(ps.factors) && ps.factors[hint].code == code {
+		return &ps.factors[hint]
+	}
 	for i := range ps.factors {
 		if ps.factors[i].code == code {
 			return &ps.factors[i]
@@ -274,6 +283,9 @@ func (e *Evaluator) emit(c Change, r Rule, ps *pointState, factor, mn string, p 
 }
 
 func (e *Evaluator) step(r Rule, ps *pointState, factor, mn string, p Params, st *State, now time.Time, o Observation) {
+	if !o.Active && (st.Phase == Inactive || st.Phase == Resolved) {
+		return // the common case: nothing to do
+	}
 	if !p.Enabled {
 		if st.Phase == Firing {
 			// A rule switched off ends its alarms.
@@ -286,6 +298,13 @@ func (e *Evaluator) step(r Rule, ps *pointState, factor, mn string, p Params, st
 	var c Change
 	*st, c = Step(now, p, *st, o)
 	e.emit(c, r, ps, factor, mn, p, now, *st, o)
+}
+
+// needMsg says whether an active observation can change the state, so
+// that its message is worth formatting: an alarm firing on and on formats
+// nothing per frame.
+func needMsg(st *State, active bool) bool {
+	return active && (st.Phase != Firing || !st.ClearSince.IsZero())
 }
 
 func valid(flag byte) bool { return flag == 0 || flag == 'N' }
@@ -335,7 +354,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 	}
 	for i := range f.Readings {
 		rd := &f.Readings[i]
-		fs := ps.factor(e, rd.Factor)
+		fs := ps.factorAt(e, i, rd.Factor)
 		ok := valid(rd.Flag)
 
 		// Exceedance of the O2-converted average (flagged values out).
@@ -373,7 +392,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 					th = fs.limit.Value * p.Threshold2
 				}
 				o := Observation{Active: mean > th, Value: mean, Threshold: fs.limit.Value}
-				if o.Active {
+				if needMsg(&fs.st[frExceedance], o.Active) {
 					o.Message = fmt.Sprintf("%s average %.4g over limit %.4g (%d valid values, %d flagged excluded)", rd.Factor, mean, fs.limit.Value, max(fs.n, 1), fs.flagged)
 				}
 				e.step(Exceedance, ps, rd.Factor, f.MN, *p, &fs.st[frExceedance], now, o)
@@ -390,7 +409,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.last = rd.Value
 				p := &fs.p[frFlat]
 				o := Observation{Active: fs.flatRun >= p.Count && p.Count > 1, Value: rd.Value, Threshold: float64(p.Count)}
-				if o.Active {
+				if needMsg(&fs.st[frFlat], o.Active) {
 					o.Message = fmt.Sprintf("%s stayed at %v for %d values", rd.Factor, rd.Value, fs.flatRun)
 				}
 				e.step(Flat, ps, rd.Factor, f.MN, *p, &fs.st[frFlat], now, o)
@@ -405,7 +424,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.zeroRun = 0
 			}
 			o := Observation{Active: fs.zeroRun >= max(p.Count, 1), Value: rd.Value, Threshold: p.Threshold}
-			if o.Active {
+			if needMsg(&fs.st[frZero], o.Active) {
 				o.Message = fmt.Sprintf("%s at or below %v for %d values", rd.Factor, p.Threshold, fs.zeroRun)
 			}
 			e.step(ZeroNegative, ps, rd.Factor, f.MN, *p, &fs.st[frZero], now, o)
@@ -419,7 +438,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.tRun = 0
 			}
 			o := Observation{Active: fs.tRun >= max(p.Count, 1), Value: rd.Value}
-			if o.Active {
+			if needMsg(&fs.st[frRange], o.Active) {
 				o.Message = fmt.Sprintf("%s above the instrument's range (flag T) for %d values", rd.Factor, fs.tRun)
 			}
 			e.step(AboveRange, ps, rd.Factor, f.MN, *p, &fs.st[frRange], now, o)
@@ -433,7 +452,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.zfRun = 0
 			}
 			o := Observation{Active: fs.zfRun >= max(p.Count, 1), Value: rd.Value, Threshold: p.Threshold}
-			if o.Active {
+			if needMsg(&fs.st[frZeroFlow], o.Active) {
 				o.Message = fmt.Sprintf("%s reported %v while the flow is %v", rd.Factor, rd.Value, flow)
 			}
 			e.step(ZeroFlow, ps, rd.Factor, f.MN, *p, &fs.st[frZeroFlow], now, o)
@@ -442,7 +461,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 		{
 			p := &fs.p[frFlag]
 			o := Observation{Active: abnormal(rd.Flag), Value: rd.Value}
-			if o.Active {
+			if needMsg(&fs.st[frFlag], o.Active) {
 				o.Message = fmt.Sprintf("%s flagged %c for longer than %s", rd.Factor, rd.Flag, p.For)
 			}
 			e.step(FlagTooLong, ps, rd.Factor, f.MN, *p, &fs.st[frFlag], now, o)
@@ -461,7 +480,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				if fs.dayN >= p.Count {
 					mean := fs.daySum / float64(fs.dayN)
 					o := Observation{Active: mean > lim*p.Threshold, Value: mean, Threshold: lim}
-					if o.Active {
+					if needMsg(&fs.st[frStation], o.Active) {
 						o.Message = fmt.Sprintf("%s daily mean %.4g over the GB 3095-2012 class 2 limit %v", rd.Factor, mean, lim)
 					}
 					e.step(StationDaily, ps, rd.Factor, f.MN, *p, &fs.st[frStation], now, o)
@@ -479,7 +498,7 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			ps.o2Run = 0
 		}
 		o := Observation{Active: ps.o2Run >= max(p.Count, 1), Value: o2, Threshold: p.Threshold}
-		if o.Active {
+		if needMsg(&ps.o2St, o.Active) {
 			o.Message = fmt.Sprintf("O2 %v %% with flow %v m3/h", o2, flow)
 		}
 		e.step(ImpossibleO2, ps, FactorO2, f.MN, p, &ps.o2St, now, o)
@@ -854,4 +873,36 @@ func (e *Evaluator) Firing() []Transition {
 		}
 	}
 	return out
+}
+
+// nan marks a reading without a value while a frame is read.
+var nan = math.NaN()
+
+// Restore marks a key as firing since at: the engine restores the stored
+// open alarms after a restart, so that a condition that ended meanwhile
+// resolves them and one that goes on counts as the same alarm.
+func (e *Evaluator) Restore(r Rule, point, factor, mn string, at time.Time) {
+	st := State{Phase: Firing, Since: at}
+	for i, fr := range factorRules {
+		if fr == r {
+			if point == "" {
+				return
+			}
+			ps := e.point(point)
+			ps.factor(e, factor).st[i] = st
+			return
+		}
+	}
+	switch r {
+	case ImpossibleO2:
+		if point != "" {
+			e.point(point).o2St = st
+		}
+	case Offline, WrongPassword, ClockDrift, CheckFailures:
+		g := e.genFor(key{r, mn, ""}, mn, point)
+		g.State = st
+	case Missing, FacilityOff, WaterClass, CityAQI:
+		g := e.genFor(key{r, point, ""}, mn, point)
+		g.State = st
+	}
 }
