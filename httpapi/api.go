@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"ecowatch/alarm"
 	"ecowatch/auth"
 	"ecowatch/bus"
 	"ecowatch/gateway"
@@ -74,6 +75,9 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+	// Alarms is the alarm engine (serve's alarms part); nil serves the
+	// stored alarms over the store's SQL handle without live evaluation.
+	Alarms *alarm.Engine
 }
 
 // Access says who may call a route.
@@ -126,6 +130,8 @@ type API struct {
 	// closing ends the event streams on Shutdown.
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	alarms alarmsState // the alarms feature (alarms.go)
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc

@@ -61,6 +61,10 @@ type serveSettings struct {
 	RetentionEvery time.Duration
 
 	TrustProxy bool
+
+	AlarmTick     time.Duration
+	AlarmSMTP     string
+	AlarmMailFrom string
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -87,6 +91,9 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 		"how long data is kept, by kind (store.ParseRetention syntax), or off")
 	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
+	fs.DurationVar(&s.AlarmTick, "alarm-tick", 15*time.Second, "how often the time-driven alarm rules (offline, missing data, facility off, city AQI) are evaluated")
+	fs.StringVar(&s.AlarmSMTP, "alarm-smtp", "", "SMTP server host:port for alarm e-mail (empty: no e-mail)")
+	fs.StringVar(&s.AlarmMailFrom, "alarm-mail-from", "ecowatch@localhost", "sender address of alarm e-mail")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 }
 
