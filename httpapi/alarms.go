@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"ecowatch/alarm"
 	"ecowatch/auth"
+	"ecowatch/bus"
 	"ecowatch/registry"
 	"ecowatch/store"
 )
@@ -537,4 +539,25 @@ func (a *API) alarmsDeliveries(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		return err
 	}
 	return a.writePage(w, r, "alarm-deliveries", ds, total, pg)
+}
+
+// alarmsFeed subscribes to the engine's alarm events for the /events
+// stream: the events p may see, best effort (a full buffer drops them,
+// like the device events).
+func (a *API) alarmsFeed(p auth.Principal) (<-chan alarm.EventView, func(), error) {
+	ch := make(chan alarm.EventView, sseBuffer)
+	if a.cfg.Bus == nil {
+		return ch, func() {}, nil
+	}
+	unsub, err := a.cfg.Bus.Subscribe("alarm.>", func(m bus.Msg) {
+		var v alarm.EventView
+		if json.Unmarshal(m.Data, &v) != nil || !alarmsCanSee(p, alarm.Alarm{Region: v.Region, Enterprise: v.Enterprise}) {
+			return
+		}
+		select {
+		case ch <- v:
+		default:
+		}
+	})
+	return ch, unsub, err
 }

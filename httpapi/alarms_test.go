@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +18,8 @@ import (
 func init() {
 	for k, v := range map[string][]string{
 		"GET /alarms":                      {"province", "city", "enforcement", "enterprise", "client", "admin"},
-		"GET /alarm-summary":              {"province", "city", "enforcement", "enterprise", "client", "admin"},
-		"GET /alarm-inbox":                {"province", "city", "enforcement", "enterprise", "client", "admin"},
+		"GET /alarm-summary":               {"province", "city", "enforcement", "enterprise", "client", "admin"},
+		"GET /alarm-inbox":                 {"province", "city", "enforcement", "enterprise", "client", "admin"},
 		"GET /alarms/{id}":                 {"province", "city", "enforcement", "enterprise", "client", "admin"},
 		"POST /alarms/{id}/acknowledge":    {"province", "city", "enforcement", "admin"},
 		"POST /alarms/{id}/dismiss":        {"province", "city", "enforcement", "admin"},
@@ -208,5 +210,41 @@ func TestAlarmsScopeAndActions(t *testing.T) {
 	res, body = f.do(t, f.creds["province"], "PUT", "/alarm-settings", `{"rule":"flat","override":{"severity":"dire"}}`)
 	if res.StatusCode != 422 {
 		t.Errorf("bad setting: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestAlarmsInTheEventStream(t *testing.T) {
+	f := newFixture(t)
+	req, _ := http.NewRequest("GET", f.srv.URL+Prefix+"/events", nil)
+	req.AddCookie(f.creds["city"].cookie)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	rd := bufio.NewReader(res.Body)
+	rd.ReadString('\n')
+	// An alarm of 株洲, which the 长沙 officer must not get, then one of theirs.
+	for _, v := range []alarm.EventView{{Type: "alarm", ID: 1, Rule: alarm.Flat, Point: otherOutlet, Region: otherCity, Message: "株洲"},
+		{Type: "alarm", ID: 2, Rule: alarm.Exceedance, Point: storetest.Outlet, Region: storetest.County, Message: "长沙"}} {
+		b, _ := json.Marshal(v)
+		if err := f.bus.Publish(ctx, alarm.Subject(v.Rule, v.Point), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for len(got) < 2 {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream: %v after %q", err, got)
+		}
+		if strings.HasPrefix(line, "event:") || strings.HasPrefix(line, "data:") {
+			got = append(got, strings.TrimSpace(line))
+		}
+	}
+	if got[0] != "event: alarm" || !strings.Contains(got[1], `"message":"长沙"`) {
+		t.Errorf("events %q", got)
 	}
 }
