@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"ecowatch/alarm"
+	"ecowatch/hj212"
+	"ecowatch/store"
+	"ecowatch/store/sqlite"
+	"ecowatch/store/storetest"
+)
+
+// TestServeRaisesAlarms runs serve with the alarm engine: a device sends
+// values over its limit through the gateway, and an exceedance alarm is
+// stored within a second.
+func TestServeRaisesAlarms(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Seed(t, st)
+	st.Close()
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	if err := fs.Parse([]string{"--data-dir", dir, "--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--clock-drift", "-1s", "--backfill=false", "--alarm-tick", "50ms"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := net.Dial("tcp", m.GatewayAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := hj212.NewScanner(c)
+	now := time.Now().In(store.CST)
+	for i := range 3 {
+		dt := now.Add(time.Duration(i) * time.Second).Format("20060102150405")
+		seg := fmt.Sprintf("QN=%s000;ST=31;CN=2011;PW=123456;MN=%s;Flag=5;CP=&&DataTime=%s;a21026-Rtd=%d,a21026-ZsRtd=%d,a21026-Flag=N&&",
+			dt, storetest.MN, dt, 40+i, 70+i)
+		c.Write(fmt.Appendf(nil, "##%04d%s%04X\r\n", len(seg), seg, hj212.CRC16([]byte(seg))))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if !sc.Scan() {
+			t.Fatalf("no ack: %v", sc.Err())
+		}
+	}
+	repo := alarm.NewRepo(m.Store.(store.SQLer).SQL(), nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list, _, err := repo.List(context.Background(), alarm.Query{Rule: alarm.Exceedance, States: []string{alarm.StateOpen}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 1 {
+			if a := list[0]; a.Point != storetest.Outlet || a.Factor != "a21026" || a.Value < 70 || a.Region != storetest.County {
+				t.Errorf("alarm %+v", a)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no exceedance alarm after 5 s: %+v", list)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
