@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,5 +74,27 @@ func TestServeRaisesAlarms(t *testing.T) {
 			t.Fatalf("no exceedance alarm after 5 s: %+v", list)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAlarmCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, code := serveCLI(t, "alarm", "set", "--data-dir", dir, "--scope", "kind:gas_outlet", "flag-too-long", "for=30s", "severity=high")
+	if code != 0 || !strings.Contains(out, "flag-too-long overridden") {
+		t.Fatalf("set (%d): %s", code, out)
+	}
+	out, code = serveCLI(t, "alarm", "settings", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, `override flag-too-long scope "kind:gas_outlet": {"severity":"high","for":"30s"}`) {
+		t.Fatalf("settings (%d): %s", code, out)
+	}
+	if out, code := serveCLI(t, "alarm", "set", "--data-dir", dir, "flat", "count=lots"); code == 0 || !strings.Contains(out, "whole number") {
+		t.Errorf("bad count (%d): %s", code, out)
+	}
+	if out, code := serveCLI(t, "alarm", "set", "--data-dir", dir, "nope", "count=1"); code == 0 || !strings.Contains(out, "unknown") {
+		t.Errorf("bad rule (%d): %s", code, out)
+	}
+	out, code = serveCLI(t, "alarm", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "0 of 0 alarms") {
+		t.Errorf("list (%d): %s", code, out)
 	}
 }
