@@ -200,7 +200,9 @@ func TestAlarmsScopeAndActions(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(body, `"state":"dismissed"`) {
 		t.Errorf("dismiss: %d %s", res.StatusCode, body)
 	}
-	res, body = f.do(t, f.creds["city"], "GET", fmt.Sprintf("/alarms/%d", mine.ID), "")
+	if res, body = f.do(t, f.creds["city"], "GET", fmt.Sprintf("/alarms/%d", mine.ID), ""); res.StatusCode != 200 {
+		t.Fatalf("detail: %d %s", res.StatusCode, body)
+	}
 	for _, act := range []string{"open", "escalate", "acknowledge", "dismiss"} {
 		if !strings.Contains(body, `"action":"`+act+`"`) {
 			t.Errorf("history lacks %s: %s", act, body)
