@@ -602,6 +602,9 @@ func (e *Evaluator) Event(now time.Time, kind, mn, detail string) []Transition {
 	default:
 		return e.out
 	}
+	if _, ok := e.reg.Devices[mn]; !ok {
+		return e.out // see Checked
+	}
 	e.deviceEvent(now, r, mn, "device "+mn+": "+kind+" "+detail)
 	return e.out
 }
@@ -626,10 +629,13 @@ func (e *Evaluator) deviceEvent(now time.Time, r Rule, mn, msg string) {
 // reused by the next call.
 func (e *Evaluator) Checked(now time.Time, mn, verdict string) []Transition {
 	e.out = e.out[:0]
-	if mn == "" {
+	point := e.reg.Devices[mn]
+	if point == "" {
+		// Only registered devices: invented MNs in broken frames must not
+		// grow the evaluator's memory, and no one but the archive could
+		// follow such an alarm up.
 		return e.out
 	}
-	point := e.reg.Devices[mn]
 	g := e.genFor(key{CheckFailures, mn, ""}, mn, point)
 	var ps *pointState
 	kind := ""

@@ -188,6 +188,16 @@ func TestRules(t *testing.T) {
 		{"online is no alarm", WrongPassword, func(e *Evaluator) []Transition { return e.Event(t0, EventOnline, "M1", "") }, false},
 		{"check failures: 5 in 10 min", CheckFailures, checks(5, time.Minute), true},
 		{"check failures: 5 in 50 min", CheckFailures, checks(5, 12*time.Minute), false},
+		{"check failures: an unregistered MN", CheckFailures, func(e *Evaluator) []Transition {
+			var out []Transition
+			for i := range 10 {
+				out = append(out, e.Checked(t0.Add(time.Duration(i)*time.Second), "INVENTED", "crc")...)
+			}
+			if len(e.gen) != 0 {
+				t.Errorf("state kept for an invented MN: %d", len(e.gen))
+			}
+			return out
+		}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
