@@ -307,6 +307,13 @@ func needMsg(st *State, active bool) bool {
 	return active && (st.Phase != Firing || !st.ClearSince.IsZero())
 }
 
+// quiet says whether an observation leaves a state as it is without a
+// call to Step: the condition is absent and nothing is pending or firing.
+// It keeps the per-frame path to a comparison for the usual case.
+func (s *State) quiet(active bool) bool {
+	return !active && (s.Phase == Inactive || s.Phase == Resolved)
+}
+
 func valid(flag byte) bool { return flag == 0 || flag == 'N' }
 
 // abnormal flags: fault, communication error, maintenance, calibration
@@ -395,7 +402,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				if needMsg(&fs.st[frExceedance], o.Active) {
 					o.Message = fmt.Sprintf("%s average %.4g over limit %.4g (%d valid values, %d flagged excluded)", rd.Factor, mean, fs.limit.Value, max(fs.n, 1), fs.flagged)
 				}
-				e.step(Exceedance, ps, rd.Factor, f.MN, *p, &fs.st[frExceedance], now, o)
+				if !fs.st[frExceedance].quiet(o.Active) {
+					e.step(Exceedance, ps, rd.Factor, f.MN, *p, &fs.st[frExceedance], now, o)
+				}
 			}
 		}
 		if !interval {
@@ -412,7 +421,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				if needMsg(&fs.st[frFlat], o.Active) {
 					o.Message = fmt.Sprintf("%s stayed at %v for %d values", rd.Factor, rd.Value, fs.flatRun)
 				}
-				e.step(Flat, ps, rd.Factor, f.MN, *p, &fs.st[frFlat], now, o)
+				if !fs.st[frFlat].quiet(o.Active) {
+					e.step(Flat, ps, rd.Factor, f.MN, *p, &fs.st[frFlat], now, o)
+				}
 			}
 		}
 		// Zero or negative values.
@@ -427,7 +438,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			if needMsg(&fs.st[frZero], o.Active) {
 				o.Message = fmt.Sprintf("%s at or below %v for %d values", rd.Factor, p.Threshold, fs.zeroRun)
 			}
-			e.step(ZeroNegative, ps, rd.Factor, f.MN, *p, &fs.st[frZero], now, o)
+			if !fs.st[frZero].quiet(o.Active) {
+				e.step(ZeroNegative, ps, rd.Factor, f.MN, *p, &fs.st[frZero], now, o)
+			}
 		}
 		// Above the instrument's range (T flag).
 		{
@@ -441,7 +454,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			if needMsg(&fs.st[frRange], o.Active) {
 				o.Message = fmt.Sprintf("%s above the instrument's range (flag T) for %d values", rd.Factor, fs.tRun)
 			}
-			e.step(AboveRange, ps, rd.Factor, f.MN, *p, &fs.st[frRange], now, o)
+			if !fs.st[frRange].quiet(o.Active) {
+				e.step(AboveRange, ps, rd.Factor, f.MN, *p, &fs.st[frRange], now, o)
+			}
 		}
 		// Concentration while the flow is zero.
 		if fs.has && hasFlow && ok {
@@ -455,7 +470,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			if needMsg(&fs.st[frZeroFlow], o.Active) {
 				o.Message = fmt.Sprintf("%s reported %v while the flow is %v", rd.Factor, rd.Value, flow)
 			}
-			e.step(ZeroFlow, ps, rd.Factor, f.MN, *p, &fs.st[frZeroFlow], now, o)
+			if !fs.st[frZeroFlow].quiet(o.Active) {
+				e.step(ZeroFlow, ps, rd.Factor, f.MN, *p, &fs.st[frZeroFlow], now, o)
+			}
 		}
 		// Abnormal flags lasting too long: the pending hold is the limit.
 		{
@@ -464,7 +481,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			if needMsg(&fs.st[frFlag], o.Active) {
 				o.Message = fmt.Sprintf("%s flagged %c for longer than %s", rd.Factor, rd.Flag, p.For)
 			}
-			e.step(FlagTooLong, ps, rd.Factor, f.MN, *p, &fs.st[frFlag], now, o)
+			if !fs.st[frFlag].quiet(o.Active) {
+				e.step(FlagTooLong, ps, rd.Factor, f.MN, *p, &fs.st[frFlag], now, o)
+			}
 		}
 		// Ambient stations: the day's mean against GB 3095.
 		if f.Kind == Hour && ps.info.Kind == "air_station" && ok {
@@ -483,7 +502,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 					if needMsg(&fs.st[frStation], o.Active) {
 						o.Message = fmt.Sprintf("%s daily mean %.4g over the GB 3095-2012 class 2 limit %v", rd.Factor, mean, lim)
 					}
-					e.step(StationDaily, ps, rd.Factor, f.MN, *p, &fs.st[frStation], now, o)
+					if !fs.st[frStation].quiet(o.Active) {
+						e.step(StationDaily, ps, rd.Factor, f.MN, *p, &fs.st[frStation], now, o)
+					}
 				}
 			}
 		}
@@ -501,7 +522,9 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 		if needMsg(&ps.o2St, o.Active) {
 			o.Message = fmt.Sprintf("O2 %v %% with flow %v m3/h", o2, flow)
 		}
-		e.step(ImpossibleO2, ps, FactorO2, f.MN, p, &ps.o2St, now, o)
+		if !ps.o2St.quiet(o.Active) {
+			e.step(ImpossibleO2, ps, FactorO2, f.MN, p, &ps.o2St, now, o)
+		}
 	}
 	if f.Kind == Hour && ps.info.TargetClass > 0 && (ps.info.Kind == "water_section" || ps.info.Kind == "water_station") {
 		e.waterClass(now, ps, f)
