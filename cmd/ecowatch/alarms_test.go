@@ -2,18 +2,24 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"ecowatch/alarm"
+	"ecowatch/bus/jetstream"
 	"ecowatch/hj212"
 	"ecowatch/store"
+	"ecowatch/store/postgres"
+	"ecowatch/store/postgres/pgtest"
 	"ecowatch/store/sqlite"
 	"ecowatch/store/storetest"
 )
@@ -96,5 +102,73 @@ func TestAlarmCommand(t *testing.T) {
 	out, code = serveCLI(t, "alarm", "list", "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, "0 of 0 alarms") {
 		t.Errorf("list (%d): %s", code, out)
+	}
+}
+
+// TestServeScaledAlarms is TestServeRaisesAlarms on PostgreSQL and NATS
+// JetStream: the engine is a durable consumer of the stream.
+func TestServeScaledAlarms(t *testing.T) {
+	natsURL := os.Getenv("ECOWATCH_TEST_NATS")
+	if natsURL == "" {
+		natsURL = "nats://127.0.0.1:4222"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pgURL := pgtest.SchemaURL(t, "alarm_serve")
+	var rnd [5]byte
+	rand.Read(rnd[:])
+	id := hex.EncodeToString(rnd[:])
+	probe, err := jetstream.Open(ctx, jetstream.Options{URL: natsURL, Prefix: "a" + id, Stream: "A" + id})
+	serviceOrSkip(t, "NATS JetStream at "+natsURL+" (set ECOWATCH_TEST_NATS)", err)
+	t.Cleanup(func() {
+		probe.DeleteStream(context.Background())
+		probe.Close()
+	})
+	st, err := postgres.Open(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Seed(t, st)
+	st.Close()
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Settings.flags(fs)
+	if err := fs.Parse([]string{"--postgres", pgURL, "--nats", natsURL, "--nats-prefix", "a" + id, "--nats-stream", "A" + id,
+		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--clock-drift", "-1s", "--backfill=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := net.Dial("tcp", m.GatewayAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := hj212.NewScanner(c)
+	now := time.Now().In(store.CST)
+	for i := range 3 {
+		dt := now.Add(time.Duration(i) * time.Second).Format("20060102150405")
+		seg := fmt.Sprintf("QN=%s000;ST=31;CN=2011;PW=123456;MN=%s;Flag=5;CP=&&DataTime=%s;a21026-Rtd=%d,a21026-ZsRtd=%d,a21026-Flag=N&&",
+			dt, storetest.MN, dt, 40+i, 70+i)
+		c.Write(fmt.Appendf(nil, "##%04d%s%04X\r\n", len(seg), seg, hj212.CRC16([]byte(seg))))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if !sc.Scan() {
+			t.Fatalf("no ack: %v", sc.Err())
+		}
+	}
+	repo := alarm.NewRepo(m.Store.(store.SQLer).SQL(), nil)
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		list, _, err := repo.List(ctx, alarm.Query{Rule: alarm.Exceedance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 1 && list[0].Point == storetest.Outlet {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no exceedance alarm through JetStream: %+v", list)
+		}
 	}
 }
