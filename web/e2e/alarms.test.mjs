@@ -2,7 +2,8 @@
 // (feeder.mjs: one outlet in thirty stuck at twice its limit, E0029-DA001 in
 // 长沙) raises an exceedance alarm within a minute; the 长沙 officer sees it
 // in the list and on the command centre, opens its detail (chart and raw
-// frames), acknowledges it and dismisses it with a reason, each after a
+// frames), subscribes to exceedances and finds it in the inbox,
+// acknowledges it and dismisses it with a reason, each after a
 // confirmation; the server agrees. Screenshots in web/e2e/artifacts/.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -55,6 +56,18 @@ describe('alarms', () => {
     const summary = await api(page, '/alarm-summary')
     assert.ok(open >= 1 && summary.total >= 1, `open alarms: overview ${open}, summary ${summary.total}`)
     await shot(page, 'alarms-command-centre')
+  })
+
+  test('the officer subscribes to exceedances and finds the alarm in the inbox', async () => {
+    const { page } = b
+    await page.goto(base() + '/alarms')
+    await page.waitForSelector('[data-test=subscribe-form]')
+    await page.selectOption('[data-test=subscribe-form] select[name=rule]', 'exceedance')
+    await page.selectOption('[data-test=subscribe-form] select[name=min_severity]', 'high')
+    await page.click('[data-test=subscribe-form] button[type=submit]')
+    await page.waitForSelector(`[data-test=alarm-inbox] a[href="/alarms/${alarmId}"]`)
+    const subs = await api(page, '/alarm-subscriptions')
+    assert.deepEqual(subs.items.map((x) => [x.rules, x.min_severity]), [[['exceedance'], 'high']])
   })
 
   test('the detail shows the factor around the alarm and the raw frames', async () => {
