@@ -325,15 +325,24 @@ func (a *API) alarmsEscalate(w http.ResponseWriter, r *http.Request, p auth.Prin
 			Message: "rectification cases are not available on this server yet", MessageZh: "整改案件功能暂不可用"}})
 		return nil
 	}
+	s, err := a.snap(r.Context())
+	if err != nil {
+		return err
+	}
 	kind := registry.KindGasOutlet
-	if s, err := a.snap(r.Context()); err == nil {
-		if pt, ok := s.points[al.Point]; ok {
-			kind = pt.Kind
-		}
+	if pt, ok := s.points[al.Point]; ok {
+		kind = pt.Kind
 	}
 	region := al.Region
+	for _, rg := range s.regions {
+		// An alarm of a device without a point has no region: the case
+		// goes to the province (only province-wide roles see it anyway).
+		if region == "" && rg.Level == registry.LevelProvince {
+			region = rg.Code
+		}
+	}
 	if region == "" {
-		region = "430000"
+		return errorf(CodeConflict, "alarm %d has no region and the registry no province to give the case to", al.ID)
 	}
 	id, err := a.cfg.Cases.OpenCase(r.Context(), CaseRequest{Source: "alarm", SourceRef: fmt.Sprintf("alarm:%d", al.ID),
 		Title: fmt.Sprintf("%s %s %s", al.Rule, al.Point, al.Factor), Description: al.Message, Category: alarmsCategory(kind),
