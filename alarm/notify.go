@@ -3,6 +3,7 @@ package alarm
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/mail"
 	"net/smtp"
@@ -503,12 +505,47 @@ func (n *Notifier) mail(j notifyJob) error {
 	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
 		n.SMTP.From, j.target, mimeWord(subject))
 	fmt.Fprintf(&msg, "%s\r\n\r\nalarm %d, %s, opened %s\r\n", j.alarm.Message, j.alarm.ID, j.alarm.State, j.alarm.Opened.Format(time.RFC3339))
-	var auth smtp.Auth
-	if n.SMTP.Username != "" {
-		host, _, _ := strings.Cut(n.SMTP.Addr, ":")
-		auth = smtp.PlainAuth("", n.SMTP.Username, n.SMTP.Password, host)
+	host, _, _ := strings.Cut(n.SMTP.Addr, ":")
+	// smtp.SendMail has no timeout: a server that accepts and then says
+	// nothing would hold the delivery (and the shutdown) forever.
+	conn, err := net.DialTimeout("tcp", n.SMTP.Addr, 10*time.Second)
+	if err != nil {
+		return err
 	}
-	return smtp.SendMail(n.SMTP.Addr, auth, n.SMTP.From, []string{j.target}, msg.Bytes())
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if n.SMTP.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", n.SMTP.Username, n.SMTP.Password, host)); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(n.SMTP.From); err != nil {
+		return err
+	}
+	if err := c.Rcpt(j.target); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg.Bytes()); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 // mimeWord encodes a header with non-ASCII text (RFC 2047 "B"
