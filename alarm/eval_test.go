@@ -345,3 +345,32 @@ func TestConvertO2(t *testing.T) {
 		}
 	}
 }
+
+// After a restart the open alarms are restored as firing: a condition
+// that ended meanwhile resolves them, one that goes on is no new alarm.
+func TestRestore(t *testing.T) {
+	e := NewEvaluator(Settings{}, testRegistry(), t0)
+	e.Restore(Exceedance, "P1", "a34013", "M1", t0.Add(-time.Hour))
+	e.Restore(Offline, "P1", "", "M1", t0.Add(-time.Hour))
+	e.Restore(Flat, "P1", "a21026", "M1", t0.Add(-time.Hour))
+	var got []string
+	for i := range 12 {
+		now := t0.Add(time.Duration(i) * time.Minute)
+		v := 5.0
+		if i == 0 {
+			v = 20 // still over at first: no new alarm
+		}
+		for _, tr := range e.Frame(now, &Frame{MN: "M1", Point: "P1", Kind: Hour, DataTime: now, Readings: []Reading{{Factor: "a34013", Value: v, Flag: 'N'}}}) {
+			got = append(got, fmt.Sprintf("%d:%s:%s", i, tr.Rule, tr.Change))
+		}
+	}
+	// Offline ends with the first frame; the exceedance 10 min after the
+	// value fell; flat is judged on real-time data only, so it stays.
+	want := []string{"0:offline:resolve", "11:exceedance:resolve"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if n := len(e.Firing()); n != 1 {
+		t.Errorf("%d keys firing, want 1 (flat): %+v", n, e.Firing())
+	}
+}
