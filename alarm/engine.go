@@ -35,6 +35,9 @@ type Engine struct {
 	Every, ReloadEvery time.Duration
 	// Notify is called after an alarm was opened, repeated or cleared.
 	Notify func(ctx context.Context, a Alarm, c Change)
+	// SkipConsume: the frames come through Sink (the store writer's
+	// decoded records) instead of a bus consumer of their own.
+	SkipConsume bool
 
 	mu      sync.Mutex
 	ev      *Evaluator
@@ -183,17 +186,21 @@ func (e *Engine) Start(ctx context.Context, wg *sync.WaitGroup) error {
 	if err != nil {
 		return fmt.Errorf("alarm engine: settings: %w", err)
 	}
-	e.ev = NewEvaluator(NewSettings(ss), reg, now)
 	open, _, err := e.Repo.List(ctx, Query{States: []string{StateOpen, StateAcknowledged}, Limit: 100000})
 	if err != nil {
 		return fmt.Errorf("alarm engine: open alarms: %w", err)
 	}
+	e.mu.Lock() // Sink may already be called by the store writer
+	e.ev = NewEvaluator(NewSettings(ss), reg, now)
 	for _, a := range open {
 		e.ev.Restore(a.Rule, a.Point, a.Factor, a.MN, a.Updated)
 	}
 	e.queue = make(chan Transition, 65536)
-	if err := e.Bus.Consume(ctx, ConsumerName, gateway.FrameSubjectPrefix+">", e.Handle); err != nil {
-		return err
+	e.mu.Unlock()
+	if !e.SkipConsume {
+		if err := e.Bus.Consume(ctx, ConsumerName, gateway.FrameSubjectPrefix+">", e.Handle); err != nil {
+			return err
+		}
 	}
 	unsub, err := e.Bus.Subscribe("event.device.>", func(m bus.Msg) {
 		var ge gateway.Event

@@ -12,6 +12,7 @@ import (
 	"ecowatch/bus"
 	"ecowatch/gateway"
 	"ecowatch/hj212"
+	"ecowatch/ingest"
 	"ecowatch/store/sqlite"
 	"ecowatch/store/storetest"
 )
@@ -185,4 +186,89 @@ func processCPU() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func TestEngineThroughTheStoreWriter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	storetest.Seed(t, st)
+	b := bus.NewMemory(bus.MemoryOptions{})
+	defer b.Close()
+	now := time.Date(2020, 6, 1, 10, 0, 0, 0, hj212.ChinaTime)
+	repo := NewRepo(st.SQL(), func() time.Time { return now })
+	eng := &Engine{Repo: repo, Store: st, Bus: b, Now: func() time.Time { return now }, SkipConsume: true}
+	var wg sync.WaitGroup
+	if err := eng.Start(ctx, &wg); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); wg.Wait() }()
+	// The store writer as serve builds it, with the engine's sink around
+	// the store's.
+	c := &ingest.Consumer{Sink: eng.Sink(ingest.StoreSink(st)), Location: hj212.ChinaTime}
+	if err := c.Start(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		cp := fmt.Sprintf("a21026-Rtd=30,a21026-ZsRtd=%d,a21026-Flag=N", 60+i)
+		if err := b.Publish(ctx, gateway.FrameSubject("2011", storetest.MN), message("2011", gateway.VerdictOK, now.Add(time.Duration(i)*time.Second), cp)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		list, _, err := repo.List(ctx, Query{Rule: Exceedance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 1 {
+			if list[0].Value != 61 {
+				t.Errorf("alarm %+v", list[0])
+			}
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatal("no alarm through the store writer's sink")
+		}
+	}
+}
+
+// BenchmarkEngineRecords is BenchmarkEngineFrame's work when the engine
+// takes the store writer's decoded records (Engine.Sink): no second
+// decoding of the frame.
+func BenchmarkEngineRecords(b *testing.B) {
+	reg := Registry{Points: map[string]Point{}, Devices: map[string]string{}}
+	const points, variants = 1000, 7
+	recs := make([][]ingest.Record, points*variants)
+	t := time.Date(2020, 1, 1, 0, 0, 0, 0, hj212.ChinaTime)
+	for i := range points {
+		code, mn := fmt.Sprintf("P%04d", i), fmt.Sprintf("B%04d", i)
+		reg.Points[code] = Point{Code: code, Kind: "gas_outlet", Region: "430102", Limits: map[string]Limit{
+			"a21020": {Value: 100}, "a21021": {Value: 100, RefO2: 6, HasRefO2: true}, "a21022": {Value: 100}}}
+		reg.Devices[mn] = code
+		for v := range variants {
+			cp := ""
+			for f := range 10 {
+				if f > 0 {
+					cp += ";"
+				}
+				cp += fmt.Sprintf("a2102%d-Rtd=%d.25,a2102%d-Flag=N", f, 10+f+v, f)
+			}
+			m := gateway.Message{Received: t, MN: mn, CN: "2011", Verdict: gateway.VerdictOK, Point: code, Raw: rawFrame("2011", mn, t, cp)}
+			recs[v*points+i] = []ingest.Record{ingest.RecordOf(&m, hj212.ChinaTime)}
+		}
+	}
+	e := &Engine{ev: NewEvaluator(Settings{}, reg, t), queue: make(chan Transition, 1)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := range b.N {
+		e.Records(recs[i%len(recs)])
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/frame")
+	if d := e.dropped.Load(); d > int64(b.N/100) {
+		b.Fatalf("%d transitions for %d frames", d, b.N)
+	}
 }

@@ -129,8 +129,11 @@ type factorState struct {
 	// p are the rules' parameters here, shared by every factor with the
 	// same ones (interned): most factors of a kind have the defaults, and
 	// a frame touching fewer cache lines is a faster frame.
-	p  *[numFR]Params
-	st [numFR]State
+	p *[numFR]Params
+	// st are the rules' states, allocated when a rule first finds its
+	// condition: the states of quiet factors are never touched, and the
+	// per-frame data of ten factors stays in a few cache lines.
+	st *[numFR]State
 	// live has bit r set while st[r] is pending or firing: the per-frame
 	// path reads one byte instead of seven states to find nothing to do.
 	live uint8
@@ -265,9 +268,27 @@ func (e *Evaluator) refresh(ps *pointState, fs *factorState) {
 	}
 }
 
+// state returns rule r's state, allocating the states on first use.
+func (fs *factorState) state(r int) *State {
+	if fs.st == nil {
+		fs.st = new([numFR]State)
+	}
+	return &fs.st[r]
+}
+
+// firing reports whether rule r fires.
+func (fs *factorState) firing(r int) bool {
+	return fs.live&(1<<r) != 0 && fs.st[r].Phase == Firing
+}
+
+// needMsg is needMsg for rule r of a factor.
+func (fs *factorState) needMsg(r int, active bool) bool {
+	return active && (fs.live&(1<<r) == 0 || fs.st[r].Phase != Firing || !fs.st[r].ClearSince.IsZero())
+}
+
 // mark records in live whether rule r's state needs evaluating.
 func (fs *factorState) mark(r int) {
-	if ph := fs.st[r].Phase; ph == Pending || ph == Firing {
+	if ph := fs.state(r).Phase; ph == Pending || ph == Firing {
 		fs.live |= 1 << r
 	} else {
 		fs.live &^= 1 << r
@@ -420,15 +441,15 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 			}
 			if judge {
 				th := fs.limit.Value * p.Threshold
-				if fs.st[frExceedance].Phase == Firing {
+				if fs.firing(frExceedance) {
 					th = fs.limit.Value * p.Threshold2
 				}
 				o := Observation{Active: mean > th, Value: mean, Threshold: fs.limit.Value}
-				if needMsg(&fs.st[frExceedance], o.Active) {
+				if fs.needMsg(frExceedance, o.Active) {
 					o.Message = fmt.Sprintf("%s average %.4g over limit %.4g (%d valid values, %d flagged excluded)", rd.Factor, mean, fs.limit.Value, max(fs.n, 1), fs.flagged)
 				}
 				if o.Active || fs.live&(1<<frExceedance) != 0 {
-					e.step(Exceedance, ps, rd.Factor, f.MN, *p, &fs.st[frExceedance], now, o)
+					e.step(Exceedance, ps, rd.Factor, f.MN, *p, fs.state(frExceedance), now, o)
 					fs.mark(frExceedance)
 				}
 			}
@@ -444,11 +465,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.last = rd.Value
 				p := &fs.p[frFlat]
 				o := Observation{Active: fs.flatRun >= p.Count && p.Count > 1, Value: rd.Value, Threshold: float64(p.Count)}
-				if needMsg(&fs.st[frFlat], o.Active) {
+				if fs.needMsg(frFlat, o.Active) {
 					o.Message = fmt.Sprintf("%s stayed at %v for %d values", rd.Factor, rd.Value, fs.flatRun)
 				}
 				if o.Active || fs.live&(1<<frFlat) != 0 {
-					e.step(Flat, ps, rd.Factor, f.MN, *p, &fs.st[frFlat], now, o)
+					e.step(Flat, ps, rd.Factor, f.MN, *p, fs.state(frFlat), now, o)
 					fs.mark(frFlat)
 				}
 			}
@@ -462,11 +483,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.zeroRun = 0
 			}
 			o := Observation{Active: fs.zeroRun >= max(p.Count, 1), Value: rd.Value, Threshold: p.Threshold}
-			if needMsg(&fs.st[frZero], o.Active) {
+			if fs.needMsg(frZero, o.Active) {
 				o.Message = fmt.Sprintf("%s at or below %v for %d values", rd.Factor, p.Threshold, fs.zeroRun)
 			}
 			if o.Active || fs.live&(1<<frZero) != 0 {
-				e.step(ZeroNegative, ps, rd.Factor, f.MN, *p, &fs.st[frZero], now, o)
+				e.step(ZeroNegative, ps, rd.Factor, f.MN, *p, fs.state(frZero), now, o)
 				fs.mark(frZero)
 			}
 		}
@@ -479,11 +500,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.tRun = 0
 			}
 			o := Observation{Active: fs.tRun >= max(p.Count, 1), Value: rd.Value}
-			if needMsg(&fs.st[frRange], o.Active) {
+			if fs.needMsg(frRange, o.Active) {
 				o.Message = fmt.Sprintf("%s above the instrument's range (flag T) for %d values", rd.Factor, fs.tRun)
 			}
 			if o.Active || fs.live&(1<<frRange) != 0 {
-				e.step(AboveRange, ps, rd.Factor, f.MN, *p, &fs.st[frRange], now, o)
+				e.step(AboveRange, ps, rd.Factor, f.MN, *p, fs.state(frRange), now, o)
 				fs.mark(frRange)
 			}
 		}
@@ -496,11 +517,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				fs.zfRun = 0
 			}
 			o := Observation{Active: fs.zfRun >= max(p.Count, 1), Value: rd.Value, Threshold: p.Threshold}
-			if needMsg(&fs.st[frZeroFlow], o.Active) {
+			if fs.needMsg(frZeroFlow, o.Active) {
 				o.Message = fmt.Sprintf("%s reported %v while the flow is %v", rd.Factor, rd.Value, flow)
 			}
 			if o.Active || fs.live&(1<<frZeroFlow) != 0 {
-				e.step(ZeroFlow, ps, rd.Factor, f.MN, *p, &fs.st[frZeroFlow], now, o)
+				e.step(ZeroFlow, ps, rd.Factor, f.MN, *p, fs.state(frZeroFlow), now, o)
 				fs.mark(frZeroFlow)
 			}
 		}
@@ -508,11 +529,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 		{
 			p := &fs.p[frFlag]
 			o := Observation{Active: abnormal(rd.Flag), Value: rd.Value}
-			if needMsg(&fs.st[frFlag], o.Active) {
+			if fs.needMsg(frFlag, o.Active) {
 				o.Message = fmt.Sprintf("%s flagged %c for longer than %s", rd.Factor, rd.Flag, p.For)
 			}
 			if o.Active || fs.live&(1<<frFlag) != 0 {
-				e.step(FlagTooLong, ps, rd.Factor, f.MN, *p, &fs.st[frFlag], now, o)
+				e.step(FlagTooLong, ps, rd.Factor, f.MN, *p, fs.state(frFlag), now, o)
 				fs.mark(frFlag)
 			}
 		}
@@ -530,11 +551,11 @@ func (e *Evaluator) Frame(now time.Time, f *Frame) []Transition {
 				if fs.dayN >= p.Count {
 					mean := fs.daySum / float64(fs.dayN)
 					o := Observation{Active: mean > lim*p.Threshold, Value: mean, Threshold: lim}
-					if needMsg(&fs.st[frStation], o.Active) {
+					if fs.needMsg(frStation, o.Active) {
 						o.Message = fmt.Sprintf("%s daily mean %.4g over the GB 3095-2012 class 2 limit %v", rd.Factor, mean, lim)
 					}
 					if o.Active || fs.live&(1<<frStation) != 0 {
-						e.step(StationDaily, ps, rd.Factor, f.MN, *p, &fs.st[frStation], now, o)
+						e.step(StationDaily, ps, rd.Factor, f.MN, *p, fs.state(frStation), now, o)
 						fs.mark(frStation)
 					}
 				}
@@ -919,7 +940,7 @@ func (e *Evaluator) Firing() []Transition {
 		for i := range ps.factors {
 			fs := &ps.factors[i]
 			for r := range numFR {
-				if fs.st[r].Phase == Firing {
+				if fs.st != nil && fs.st[r].Phase == Firing {
 					out = append(out, Transition{Rule: factorRules[r], Point: ps.code, Factor: fs.code})
 				}
 			}
@@ -950,7 +971,7 @@ func (e *Evaluator) Restore(r Rule, point, factor, mn string, at time.Time) {
 				return
 			}
 			fs := e.point(point).factor(e, factor)
-			fs.st[i] = st
+			*fs.state(i) = st
 			fs.mark(i)
 			return
 		}
