@@ -250,3 +250,41 @@ func TestAlarmsInTheEventStream(t *testing.T) {
 		t.Errorf("events %q", got)
 	}
 }
+
+func TestAlarmsSubscriptionsAndWebhooks(t *testing.T) {
+	f := newFixture(t)
+	res, body := f.do(t, f.creds["city"], "POST", "/alarm-subscriptions", `{"rules":["exceedance"],"min_severity":"high","email":"duty@example.cn"}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("subscribe: %d %s", res.StatusCode, body)
+	}
+	var sub alarm.Subscription
+	json.Unmarshal([]byte(body), &sub)
+	// Another user can neither see nor delete it.
+	if _, body := f.do(t, f.creds["province"], "GET", "/alarm-subscriptions", ""); strings.Contains(body, "duty@example.cn") {
+		t.Errorf("province sees the city's subscription: %s", body)
+	}
+	if res, _ := f.do(t, f.creds["province"], "DELETE", fmt.Sprintf("/alarm-subscriptions/%d", sub.ID), ""); res.StatusCode != 404 {
+		t.Errorf("province deleting the city's subscription: %d", res.StatusCode)
+	}
+	if res, body := f.do(t, f.creds["city"], "POST", "/alarm-subscriptions", `{"rules":["nope"]}`); res.StatusCode != 422 {
+		t.Errorf("unknown rule: %d %s", res.StatusCode, body)
+	}
+	// The inbox holds the matching alarms only.
+	alarmsFixtureAlarm(t, f, "a21026")
+	f.api.alarms.repo.Apply(context.Background(), alarm.Transition{Change: alarm.Fire, Rule: alarm.Flat, Point: storetest.Outlet,
+		Factor: "a21002", Region: storetest.County, Severity: alarm.Medium, At: time.Now(), Message: "flat"})
+	_, body = f.do(t, f.creds["city"], "GET", "/alarm-inbox", "")
+	if !strings.Contains(body, `"rule":"exceedance"`) || strings.Contains(body, `"rule":"flat"`) {
+		t.Errorf("inbox: %s", body)
+	}
+	if res, _ := f.do(t, f.creds["city"], "DELETE", fmt.Sprintf("/alarm-subscriptions/%d", sub.ID), ""); res.StatusCode != 204 {
+		t.Errorf("unsubscribe: %d", res.StatusCode)
+	}
+	// Webhooks: an http(s) URL only; the robot formats by name.
+	if res, body := f.do(t, f.creds["admin"], "POST", "/alarm-webhooks", `{"name":"x","url":"gopher://h/x"}`); res.StatusCode != 422 {
+		t.Errorf("gopher URL: %d %s", res.StatusCode, body)
+	}
+	if res, body := f.do(t, f.creds["admin"], "POST", "/alarm-webhooks", `{"name":"企业微信","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k","format":"wecom","min_severity":"high"}`); res.StatusCode != 201 || !strings.Contains(body, `"format":"wecom"`) {
+		t.Errorf("wecom webhook: %d %s", res.StatusCode, body)
+	}
+}
