@@ -32,6 +32,7 @@ import (
 	"ecowatch/bus"
 	"ecowatch/gateway"
 	"ecowatch/store"
+	"ecowatch/targets/repo"
 )
 
 // Prefix is where the API is mounted.
@@ -75,6 +76,10 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+	// OpenData configures the public open data routes (opendata.go); the zero value uses the defaults.
+	OpenData OpenDataConfig
+	// Targets is the targets feature's service; nil builds one over the store.
+	Targets *repo.Service
 	// Alarms is the alarm engine (serve's alarms part); nil serves the
 	// stored alarms over the store's SQL handle without live evaluation.
 	Alarms *alarm.Engine
@@ -135,6 +140,8 @@ type API struct {
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
+
+	opendata *opendataState
 }
 
 var (
