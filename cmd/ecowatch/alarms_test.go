@@ -172,3 +172,41 @@ func TestServeScaledAlarms(t *testing.T) {
 		}
 	}
 }
+
+// One worker leads the alarm engine at a time; the next takes over when
+// it stops.
+func TestAlarmsLeader(t *testing.T) {
+	st, err := postgres.Open(context.Background(), pgtest.SchemaURL(t, "alarm_lead"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := &Main{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	started := make(chan int, 2)
+	ctx1, stop1 := context.WithCancel(context.Background())
+	ctx2, stop2 := context.WithCancel(context.Background())
+	defer stop2()
+	done1 := make(chan bool)
+	go func() {
+		done1 <- alarmsLead(ctx1, m, st.SQL(), func(context.Context) error { started <- 1; return nil })
+	}()
+	if got := <-started; got != 1 {
+		t.Fatal(got)
+	}
+	if alarmsLead(ctx2, m, st.SQL(), func(context.Context) error { started <- 2; return nil }) {
+		t.Fatal("a second worker led while the first holds the lock")
+	}
+	stop1()
+	if !<-done1 {
+		t.Error("the first worker did not report its lead")
+	}
+	go alarmsLead(ctx2, m, st.SQL(), func(context.Context) error { started <- 2; return nil })
+	select {
+	case got := <-started:
+		if got != 2 {
+			t.Errorf("leader %d", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second worker did not take over")
+	}
+}
