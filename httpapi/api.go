@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"ecowatch/alarm"
 	"ecowatch/auth"
 	"ecowatch/bus"
 	"ecowatch/gateway"
@@ -81,6 +82,9 @@ type Config struct {
 	Targets *repo.Service
 
 	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
+	// Alarms is the alarm engine (serve's alarms part); nil serves the
+	// stored alarms over the store's SQL handle without live evaluation.
+	Alarms *alarm.Engine
 }
 
 // Access says who may call a route.
@@ -133,6 +137,8 @@ type API struct {
 	// closing ends the event streams on Shutdown.
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	alarms alarmsState // the alarms feature (alarms.go)
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
