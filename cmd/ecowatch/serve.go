@@ -140,11 +140,15 @@ type Main struct {
 	GatewayAddr string // the address actually listened on
 	HTTPAddr    string
 
-	gwLn     net.Listener
-	httpSrv  *http.Server
-	cancel   context.CancelFunc
-	bg       sync.WaitGroup // background jobs using the store
-	serveErr chan error
+	gwLn    net.Listener
+	httpSrv *http.Server
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup // background jobs using the store
+
+	// storeSinkWrappers wrap the store writer's sink, in order (see
+	// wrapStoreSink).
+	storeSinkWrappers []func(ingest.Sink) ingest.Sink
+	serveErr          chan error
 
 	scaleStop []func() // what scaleStart started beside the bus
 }
@@ -212,15 +216,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	var runCtx context.Context
 	runCtx, m.cancel = context.WithCancel(context.Background())
-	if m.runs(roleWorker) {
-		// On JetStream a message can come again after its commit (a
-		// worker dying before its acknowledgement): key the frames.
-		c := &ingest.Consumer{Sink: ingest.StoreSink(m.Store), Logger: log, Metrics: m.Metrics, Location: store.CST,
-			Keyed: m.Settings.NATS != ""}
-		if err := c.Start(runCtx, m.Bus); err != nil {
-			return fmt.Errorf("start store writer: %w", err)
-		}
-	}
 	reg := storeRegistry{m.Store}
 	if m.runs(roleGateway) {
 		if m.Gateway, err = m.newGateway(reg); err != nil {
@@ -278,6 +273,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		if err := p.start(runCtx, m, &apiCfg); err != nil {
 			return fmt.Errorf("start %s: %w", p.name, err)
+		}
+	}
+	// The store writer starts after the parts, so that a part may wrap its
+	// sink (wrapStoreSink) and see every decoded frame without decoding
+	// it again; nothing is published before the gateway serves.
+	if m.runs(roleWorker) {
+		sink := ingest.StoreSink(m.Store)
+		for _, w := range m.storeSinkWrappers {
+			sink = w(sink)
+		}
+		// On JetStream a message can come again after its commit (a
+		// worker dying before its acknowledgement): key the frames.
+		c := &ingest.Consumer{Sink: sink, Logger: log, Metrics: m.Metrics, Location: store.CST,
+			Keyed: m.Settings.NATS != ""}
+		if err := c.Start(runCtx, m.Bus); err != nil {
+			return fmt.Errorf("start store writer: %w", err)
 		}
 	}
 	if m.runs(roleWeb) {
@@ -365,6 +376,13 @@ func (p servePart) runsIn(role string) bool {
 var serveParts []servePart
 
 func addServePart(p servePart) { serveParts = append(serveParts, p) }
+
+// wrapStoreSink lets a part's start see the store writer's decoded
+// records (a part in a worker or serve process only): w gets the sink
+// and returns one that passes every batch on to it.
+func (m *Main) wrapStoreSink(w func(ingest.Sink) ingest.Sink) {
+	m.storeSinkWrappers = append(m.storeSinkWrappers, w)
+}
 
 func busName(s serveSettings) string {
 	if s.NATS != "" {
