@@ -174,6 +174,7 @@ func TestAlarmsScopeAndActions(t *testing.T) {
 		t.Errorf("dismiss without reason: %d %s", res.StatusCode, body)
 	}
 	// Escalating without the cases feature: 503 with a clear error.
+	f.api.cfg.Cases = nil
 	res, body = f.do(t, f.creds["city"], "POST", fmt.Sprintf("/alarms/%d/case", mine.ID), "")
 	if res.StatusCode != 503 || !strings.Contains(body, "not available") {
 		t.Errorf("escalate without cases: %d %s", res.StatusCode, body)
@@ -286,5 +287,31 @@ func TestAlarmsSubscriptionsAndWebhooks(t *testing.T) {
 	}
 	if res, body := f.do(t, f.creds["admin"], "POST", "/alarm-webhooks", `{"name":"企业微信","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k","format":"wecom","min_severity":"high"}`); res.StatusCode != 201 || !strings.Contains(body, `"format":"wecom"`) {
 		t.Errorf("wecom webhook: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestAlarmsEscalateToCase escalates through the real cases feature: the
+// case names the alarm, and escalating twice opens one case.
+func TestAlarmsEscalateToCase(t *testing.T) {
+	f := newFixture(t)
+	mine := alarmsFixtureAlarm(t, f, "a21026")
+	var ids []int64
+	for range 2 {
+		res, body := f.do(t, f.creds["city"], "POST", fmt.Sprintf("/alarms/%d/case", mine.ID), "")
+		var a struct {
+			CaseID int64 `json:"case_id"`
+		}
+		json.Unmarshal([]byte(body), &a)
+		if res.StatusCode != 200 || a.CaseID == 0 {
+			t.Fatalf("escalate: %d %s", res.StatusCode, body)
+		}
+		ids = append(ids, a.CaseID)
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("escalating twice opened cases %v", ids)
+	}
+	res, body := f.do(t, f.creds["city"], "GET", fmt.Sprintf("/cases/%d", ids[0]), "")
+	if res.StatusCode != 200 || !strings.Contains(body, `"source":"alarm"`) || !strings.Contains(body, fmt.Sprintf(`"source_ref":"alarm:%d"`, mine.ID)) {
+		t.Errorf("the alarm's case: %d %s", res.StatusCode, body)
 	}
 }
