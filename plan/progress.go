@@ -249,10 +249,10 @@ type Assessment struct {
 	Tasks int // tasks assigned
 	// Per status, how many of its tasks are in it.
 	NotStarted, OnTrack, Delayed, Done int
-	ReportsDue    int // reports due by now
-	ReportsOnTime int // of those, filed before their due time
-	ReportsLate   int // filed after the due time
-	ReportsMissed int // not filed at all
+	ReportsDue                         int // reports due by now
+	ReportsOnTime                      int // of those, filed before their due time
+	ReportsLate                        int // filed after the due time
+	ReportsMissed                      int // not filed at all
 	// Timeliness is ReportsOnTime / ReportsDue in percent (100 when
 	// nothing is due yet).
 	Timeliness float64
