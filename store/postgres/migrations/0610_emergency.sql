@@ -12,7 +12,8 @@ CREATE TABLE em_risk_source (
     lon             DOUBLE PRECISION NOT NULL,
     lat             DOUBLE PRECISION NOT NULL,
     substances      TEXT NOT NULL DEFAULT '[]',
-    level           TEXT NOT NULL,
+    assessed_level  TEXT NOT NULL, -- from the source's risk assessment
+    level           TEXT NOT NULL, -- assessed, raised by dynamic tracking
     level_basis     TEXT NOT NULL,
     responsible     TEXT NOT NULL DEFAULT '',
     phone           TEXT NOT NULL DEFAULT '',
@@ -78,8 +79,10 @@ CREATE TABLE em_hazard (
     critical  BOOLEAN NOT NULL,
     note      TEXT NOT NULL DEFAULT '',
     case_id   BIGINT NOT NULL DEFAULT 0,
-    found     BIGINT NOT NULL
+    found     BIGINT NOT NULL,
+    resolved  BIGINT NOT NULL DEFAULT 0
 );
+CREATE INDEX em_hazard_source ON em_hazard (source_id);
 
 CREATE TABLE em_plan (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
