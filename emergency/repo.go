@@ -515,7 +515,7 @@ func (r *Repo) CreateCampaign(ctx context.Context, c Campaign, a Actor) (Campaig
 	if c.Start.IsZero() || !c.Due.After(c.Start) {
 		return c, invalid("due: must be after start")
 	}
-	prefix := regionPrefix(c.RegionCode)
+	prefix := RegionPrefix(c.RegionCode)
 	kinds, _ := json.Marshal(c.Kinds)
 	c.CreatedBy = a.Name
 	err := r.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -538,9 +538,9 @@ SELECT ?, id, 'assigned' FROM em_risk_source WHERE kind = ? AND region_code LIKE
 	return c, err
 }
 
-// regionPrefix is the code prefix of a region: "43" for a province,
+// RegionPrefix is the code prefix of a region: "43" for a province,
 // "4301" for a city, the code for a county.
-func regionPrefix(code string) string {
+func RegionPrefix(code string) string {
 	switch {
 	case strings.HasSuffix(code, "0000"):
 		return code[:2]
@@ -705,13 +705,7 @@ func (r *Repo) ResolveHazard(ctx context.Context, hazardID int64, a Actor) (Haza
 	if err != nil {
 		return h, err
 	}
-	hs, err := r.Hazards(ctx, h.SourceID)
-	for _, x := range hs {
-		if x.ID == hazardID {
-			return x, err
-		}
-	}
-	return h, err
+	return r.Hazard(ctx, hazardID)
 }
 
 // Hazards lists a source's hazards, newest first.
@@ -732,4 +726,17 @@ func (r *Repo) Hazards(ctx context.Context, sourceID int64) ([]HazardRow, error)
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// Hazard returns one hazard.
+func (r *Repo) Hazard(ctx context.Context, id int64) (HazardRow, error) {
+	var h HazardRow
+	var found, resolved int64
+	err := r.DB.R.QueryRowContext(ctx, r.DB.Q(`SELECT id, check_id, source_id, item, critical, note, case_id, found, resolved FROM em_hazard WHERE id = ?`), id).
+		Scan(&h.ID, &h.CheckID, &h.SourceID, &h.Item, &h.Critical, &h.Note, &h.CaseID, &found, &resolved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, notFound("hazard", id)
+	}
+	h.Found, h.Resolved = cst(found), cst(resolved)
+	return h, err
 }

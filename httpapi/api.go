@@ -29,7 +29,9 @@ import (
 
 	"ecowatch/auth"
 	"ecowatch/bus"
+	"ecowatch/emergency"
 	"ecowatch/gateway"
+	"ecowatch/plan"
 	"ecowatch/store"
 )
 
@@ -74,6 +76,10 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+
+	// Emergency and Plan (issue 11); nil: built over the store's SQL.
+	Emergency *emergency.Repo
+	Plan      *plan.Repo
 }
 
 // Access says who may call a route.
