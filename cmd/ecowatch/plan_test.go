@@ -3,8 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"ecowatch/emergency"
+	"ecowatch/plan"
+	"ecowatch/store"
+	"ecowatch/store/sqlite"
 )
 
 func TestPlanSeedCommand(t *testing.T) {
@@ -34,5 +41,73 @@ func TestPlanSeedCommand(t *testing.T) {
 	}
 	if rc := run(ctx, e, []string{"plan", "seed", "--year", "2021", "--data-dir", dir}); rc != 2 {
 		t.Errorf("seed 2021: rc %d", rc)
+	}
+}
+
+func TestEmergencyReminderTick(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
+	if rc := run(ctx, e, []string{"seed", "hunan", "--data-dir", dir}); rc != 0 {
+		t.Fatal("seed")
+	}
+	if rc := run(ctx, e, []string{"plan", "seed", "--year", "2020", "--data-dir", dir}); rc != 0 {
+		t.Fatal("plan seed")
+	}
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := time.Date(2020, 4, 1, 9, 0, 0, 0, store.CST)
+	now := func() time.Time { return clock }
+	em := emergency.NewRepo(st.SQL(), now)
+	a := emergency.Actor{Name: "test"}
+	p, err := em.AddPlan(ctx, emergency.EmPlan{OwnerKind: "government", Owner: "长沙市人民政府", RegionCode: "430100", Title: "长沙市突发环境事件应急预案"}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em.FileVersion(ctx, p.ID, "v1", a)
+	if _, err := em.ReviewVersion(ctx, p.ID, 1, true, "", a); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	rem := &emergencyReminders{em: em, plan: plan.NewRepo(st.SQL(), now), log: slog.New(slog.NewJSONHandler(&logs, nil)), now: now, seen: map[string]bool{}}
+	got, err := rem.tick(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("on 2020-04-01: %v %v", got, err)
+	}
+	// Eleven and a half months later (2021-03-16): the drill is due, and
+	// every progress report of the four quarters of 2020 is overdue (none
+	// was filed; Q4's was due on 2021-01-11).
+	clock = clock.AddDate(0, 11, 15)
+	got, err = rem.tick(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drill, overdue := 0, 0
+	for _, k := range got {
+		switch {
+		case strings.HasPrefix(k, "em-plan-drill:"):
+			drill++
+		case strings.HasPrefix(k, "plan-overdue:"):
+			overdue++
+		}
+	}
+	tasks, _ := plan.NewRepo(st.SQL(), now).Tasks(ctx, 2020)
+	parties := 0
+	for _, tk := range tasks {
+		parties += 14 + len(tk.Leads)
+	}
+	if drill != 1 || overdue != parties*4 {
+		t.Errorf("drill %d overdue %d (parties %d)", drill, overdue, parties)
+	}
+	if !strings.Contains(logs.String(), "emergency plan due") || !strings.Contains(logs.String(), "progress reports overdue") {
+		t.Errorf("logs: %.300s", logs.String())
+	}
+	// Nothing new an hour later: reminders are logged once.
+	clock = clock.Add(time.Hour)
+	if got, _ := rem.tick(ctx); len(got) != 0 {
+		t.Errorf("repeated reminders %d", len(got))
 	}
 }
