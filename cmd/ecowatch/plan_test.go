@@ -111,3 +111,53 @@ func TestEmergencyReminderTick(t *testing.T) {
 		t.Errorf("repeated reminders %d", len(got))
 	}
 }
+
+func TestEmergencySeedDemo(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	e := env{Stdout: &out, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
+	for _, args := range [][]string{{"seed", "hunan"}, {"plan", "seed", "--year", "2020"}, {"emergency", "seed-demo"}} {
+		if rc := run(ctx, e, append(args, "--data-dir", dir)); rc != 0 {
+			t.Fatalf("%v: rc %d", args, rc)
+		}
+	}
+	if rc := run(ctx, e, []string{"emergency", "seed-demo", "--data-dir", dir}); rc != 1 {
+		t.Errorf("second seed-demo: rc %d, want 1", rc)
+	}
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	em := emergency.NewRepo(st.SQL(), nil)
+	srcs, _ := em.Sources(ctx, emergency.SourceFilter{})
+	kinds := map[emergency.Kind]bool{}
+	for _, s := range srcs {
+		kinds[s.Kind] = true
+		if !s.Simulated || !strings.HasPrefix(s.Name, "模拟") || !strings.HasPrefix(s.RegionCode, "43") {
+			t.Errorf("source %+v is not clearly simulated in Hunan", s)
+		}
+	}
+	if len(kinds) != len(emergency.Kinds) {
+		t.Errorf("kinds %v", kinds)
+	}
+	experts, _ := em.Resources(ctx, "expert", "")
+	if len(experts) != 28 {
+		t.Errorf("experts %d, want 2 per city", len(experts))
+	}
+	// The tasks board as of the end of 2020 has parties on track and behind.
+	pl := plan.NewRepo(st.SQL(), nil)
+	sched, _ := pl.Schedule(ctx, 2020)
+	as, _ := pl.Assignments(ctx, 2020)
+	reps, _ := pl.Reports(ctx, plan.ReportFilter{Year: 2020})
+	count := map[plan.Status]int{}
+	for _, x := range plan.Assess(sched, as, plan.AsReports(reps), time.Date(2021, 1, 20, 0, 0, 0, 0, store.CST)) {
+		count[plan.Delayed] += x.Delayed
+		count[plan.OnTrack] += x.OnTrack
+		count[plan.Done] += x.Done
+	}
+	if count[plan.Delayed] == 0 || count[plan.OnTrack] == 0 || count[plan.Done] == 0 {
+		t.Errorf("board %v", count)
+	}
+}
