@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -103,7 +104,8 @@ func emergencySeedDemo(ctx context.Context, em *emergency.Repo, pl *plan.Repo) (
 	rng := rand.New(rand.NewPCG(2020, 11))
 	near := func(c centre, km float64) (float64, float64) {
 		// About 1/111 degree per km; longitude shrinks with latitude (~0.88 at 28°N).
-		return c.lat + (rng.Float64()*2-1)*km/111, c.lon + (rng.Float64()*2-1)*km/98
+		r4 := func(x float64) float64 { return math.Round(x*1e4) / 1e4 } // ~10 m, as a register would hold it
+		return r4(c.lat + (rng.Float64()*2-1)*km/111), r4(c.lon + (rng.Float64()*2-1)*km/98)
 	}
 	a := emergency.Actor{Name: "seed-demo"}
 	levels := []emergency.Level{emergency.LevelGeneral, emergency.LevelGeneral, emergency.LevelLarger, emergency.LevelMajor}

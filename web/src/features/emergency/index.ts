@@ -87,6 +87,7 @@ const zh = {
     waste_facility: '集中式垃圾处理设施',
     radioactive_source: '移动高风险放射源',
   },
+  receptorKinds: { drinking_source: '饮用水水源地', school: '学校', hospital: '医院', residential: '居民区', river: '河流', nature_reserve: '自然保护区', air_station: '空气站' },
   waterCuts: { none: '无', city: '设区的市级以上城市', county: '县级城市', township: '乡镇' },
   boundaries: { none: '无', county: '跨县级', city: '跨设区的市级', province: '跨省级', country: '跨国境' },
 }
@@ -173,6 +174,7 @@ const en: typeof zh = {
     waste_facility: 'Waste treatment facilities',
     radioactive_source: 'Mobile high-risk radioactive sources',
   },
+  receptorKinds: { drinking_source: 'Drinking-water source', school: 'School', hospital: 'Hospital', residential: 'Residential area', river: 'River', nature_reserve: 'Nature reserve', air_station: 'Air station' },
   waterCuts: { none: 'none', city: 'a prefecture-level city or above', county: 'a county town', township: 'a township' },
   boundaries: { none: 'none', county: 'across counties', city: 'across cities', province: 'across provinces', country: 'across the national border' },
 }
