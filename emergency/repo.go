@@ -50,7 +50,6 @@ func cst(unix int64) time.Time {
 	return time.Unix(unix, 0).In(store.CST)
 }
 
-
 func notFound(what string, id int64) error {
 	return fmt.Errorf("%s %d: %w", what, id, store.ErrNotFound)
 }
