@@ -69,6 +69,25 @@ describe('emergency and work plan', () => {
     assert.ok(open.total >= 1)
   })
 
+  test('the supervisor approves a filed emergency plan; its revision date follows', async () => {
+    const { page } = b
+    await signIn(page, 'province')
+    await page.goto(base() + '/emergency/prepare')
+    const plans = await api(page, '/emergency/plans?limit=500')
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test=em-plan]').length === n, plans.total)
+    const filed = plans.items.findIndex((p) => p.versions.length && p.versions[p.versions.length - 1].state === 'filed')
+    assert.ok(filed >= 0, 'seed-demo leaves some plans under review')
+    const row = page.locator('[data-test=em-plan]').nth(filed)
+    await row.getByRole('button', { name: '审核通过' }).click()
+    await page.waitForFunction((i) => document.querySelectorAll('[data-test=em-plan]')[i].textContent.includes('已备案'), filed)
+    const after = (await api(page, '/emergency/plans?limit=500')).items[filed]
+    const v = after.versions[after.versions.length - 1]
+    assert.equal(v.state, 'approved')
+    // Revised at the latest three years after approval (环发〔2015〕4号).
+    assert.equal(new Date(v.revise_by).getUTCFullYear(), new Date(v.reviewed).getUTCFullYear() + 3)
+    await shot(page, 'emergency-prepare')
+  })
+
   test('a city officer reports progress on a task, and the board follows', async () => {
     const { page } = b
     await signIn(page, 'changsha')
