@@ -44,17 +44,17 @@ const (
 // Party is who carries out a task: a lead department (by its registry
 // code) or a city government (by its GB/T 2260 code).
 type Party struct {
-	Kind PartyKind
-	Code string
-	Name string
+	Kind PartyKind `json:"kind"`
+	Code string    `json:"code"`
+	Name string    `json:"name"`
 }
 
 // Period is one reporting period of a schedule.
 type Period struct {
-	Key   string    // "2020Q1"
-	Start time.Time // first instant of the period (CST)
-	End   time.Time // first instant after it
-	Due   time.Time // the report is due before this instant
+	Key   string    `json:"key"`   // "2020Q1"
+	Start time.Time `json:"start"` // first instant of the period (CST)
+	End   time.Time `json:"end"`   // first instant after it
+	Due   time.Time `json:"due"`   // the report is due before this instant
 }
 
 // Schedule is when progress reports are due: one per quarter of Year,

@@ -14,7 +14,7 @@ export interface Task {
   title: string
   text: string
   by_duty: boolean
-  leads: { Kind: string; Code: string; Name: string }[]
+  leads: { kind: string; code: string; name: string }[]
   cities: number
   counts: Record<string, number>
   behind: PartyStatus[]
