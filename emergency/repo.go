@@ -470,7 +470,7 @@ type Check struct {
 	RegionCode string    `json:"region_code"`
 	Inspector  string    `json:"inspector"`
 	State      string    `json:"state"` // assigned, checked
-	Checked    time.Time `json:"checked"`
+	Checked    time.Time `json:"checked,omitzero"`
 	Results    []Result  `json:"results"`
 	Hazards    int       `json:"hazards"`
 }
@@ -485,7 +485,7 @@ type HazardRow struct {
 	Note     string    `json:"note"`
 	CaseID   int64     `json:"case_id"`
 	Found    time.Time `json:"found"`
-	Resolved time.Time `json:"resolved"`
+	Resolved time.Time `json:"resolved,omitzero"`
 }
 
 // CreateCampaign starts a campaign and assigns a check to every source of

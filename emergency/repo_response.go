@@ -31,7 +31,7 @@ type EmPlan struct {
 	Drills     []Drill       `json:"drills"`
 	// ReviseBy is when the approved version must be revised (zero while
 	// none is approved).
-	ReviseBy time.Time `json:"revise_by"`
+	ReviseBy time.Time `json:"revise_by,omitzero"`
 }
 
 // PlanVersion is one filed version of a plan and its review.
@@ -44,8 +44,8 @@ type PlanVersion struct {
 	State      string    `json:"state"` // filed, approved, returned
 	Reviewer   string    `json:"reviewer"`
 	ReviewNote string    `json:"review_note"`
-	Reviewed   time.Time `json:"reviewed"`
-	ReviseBy   time.Time `json:"revise_by"`
+	Reviewed   time.Time `json:"reviewed,omitzero"`
+	ReviseBy   time.Time `json:"revise_by,omitzero"`
 }
 
 // Drill is an exercise of a plan.
@@ -310,7 +310,7 @@ type Incident struct {
 	GradeBasis    []string  `json:"grade_basis"`
 	State         string    `json:"state"` // open, closed
 	ClosingReport string    `json:"closing_report"`
-	Closed        time.Time `json:"closed"`
+	Closed        time.Time `json:"closed,omitzero"`
 	Actions       []Action  `json:"actions"`
 }
 

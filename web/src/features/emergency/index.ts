@@ -11,6 +11,7 @@ const zh = {
   navPrepare: '预案与排查',
   prep: {
     plans: '应急预案',
+    title: '预案名称',
     owner: '编制单位',
     version: '版本',
     reviseBy: '修订期限',
@@ -124,6 +125,7 @@ const en: typeof zh = {
   navPrepare: 'Plans and checks',
   prep: {
     plans: 'Emergency plans',
+    title: 'Plan',
     owner: 'Owner',
     version: 'Version',
     reviseBy: 'Revise by',
