@@ -307,12 +307,19 @@ func (a *API) emergencyCampaigns(w http.ResponseWriter, r *http.Request, p auth.
 	// a city sees the province's campaigns and its own.
 	var out []emergency.Campaign
 	for _, c := range cs {
-		cp := emergency.RegionPrefix(c.RegionCode)
-		if strings.HasPrefix(cp, prefix) || strings.HasPrefix(prefix, cp) {
+		if emergencyOverlaps(c.RegionCode, prefix) {
 			out = append(out, c)
 		}
 	}
 	return a.writeList(w, r, "campaigns", out)
+}
+
+// emergencyOverlaps: a campaign's region and a reader's region prefix
+// overlap when one contains the other (a city sees the province's
+// campaign, for its own sources, and its counties' campaigns).
+func emergencyOverlaps(region, prefix string) bool {
+	cp := emergency.RegionPrefix(region)
+	return strings.HasPrefix(cp, prefix) || strings.HasPrefix(prefix, cp)
 }
 
 func (a *API) emergencyAddCampaign(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -349,6 +356,9 @@ func (a *API) emergencyCampaign(w http.ResponseWriter, r *http.Request, p auth.P
 	c, err := a.cfg.Emergency.Campaign(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !emergencyOverlaps(c.RegionCode, prefix) {
+		return forbidden("campaign")
 	}
 	checks, err := a.cfg.Emergency.Checks(r.Context(), id, prefix)
 	if err != nil {

@@ -339,6 +339,15 @@ func TestEmergencyHazardsBecomeCases(t *testing.T) {
 	if c.Checks != 1 {
 		t.Fatalf("campaign %+v", c)
 	}
+	// A 株洲 officer neither lists nor opens 长沙's campaign.
+	zz := f.emergencyCityUser(t, "zhuzhou", otherCity)
+	if res, _ := f.do(t, zz, "GET", fmt.Sprintf("/emergency/campaigns/%d", c.ID), ""); res.StatusCode != 403 {
+		t.Errorf("株洲 opens 长沙's campaign: %d", res.StatusCode)
+	}
+	res, body = f.do(t, zz, "GET", "/emergency/campaigns", "")
+	if l := emergencyDecode[ListView[emergency.Campaign]](t, res, body, 200); l.Total != 0 {
+		t.Errorf("株洲 lists %d campaigns", l.Total)
+	}
 	results, _ := json.Marshal(emergencyResults(emergency.TailingsPond, "dam"))
 	// Without the cases feature the hazard is kept and the case waits.
 	res, body = f.do(t, f.creds["enforcement"], "POST", fmt.Sprintf("/emergency/campaigns/%d/checks", c.ID), fmt.Sprintf(`{"source_id":%d,"results":%s}`, src.ID, results))
