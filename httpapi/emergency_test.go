@@ -225,8 +225,9 @@ func emergencyDecode[T any](t *testing.T, res *http.Response, body string, statu
 	return v
 }
 
-func TestEmergencyIncidentAround(t *testing.T) {
-	f := newFixture(t)
+func TestEmergencyIncidentAround(t *testing.T) { testEmergencyIncidentAround(t, newFixture(t)) }
+
+func testEmergencyIncidentAround(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	a := emergency.Actor{Name: "test"}
 	em := f.api.cfg.Emergency
@@ -327,8 +328,9 @@ func (f *fixture) emergencyCityUser(t *testing.T, name, region string) cred {
 	return f.signIn(t, name, testPassword)
 }
 
-func TestEmergencyHazardsBecomeCases(t *testing.T) {
-	f := newFixture(t)
+func TestEmergencyHazardsBecomeCases(t *testing.T) { testEmergencyHazardsBecomeCases(t, newFixture(t)) }
+
+func testEmergencyHazardsBecomeCases(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	em := f.api.cfg.Emergency
 	a := emergency.Actor{Name: "test"}
@@ -378,8 +380,9 @@ func TestEmergencyHazardsBecomeCases(t *testing.T) {
 	}
 }
 
-func TestPlanProgressAndAssessment(t *testing.T) {
-	f := newFixture(t)
+func TestPlanProgressAndAssessment(t *testing.T) { testPlanProgressAndAssessment(t, newFixture(t)) }
+
+func testPlanProgressAndAssessment(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	if err := f.st.UpsertDepartment(ctx, registry.Department{Code: "hn-emergency", Name: "省应急厅"}); err != nil {
 		t.Fatal(err)
@@ -451,5 +454,18 @@ func TestPlanProgressAndAssessment(t *testing.T) {
 		if !d.Overdue || d.Period != "2020Q1" || d.DaysLate != 10 {
 			t.Errorf("overdue row %+v", d)
 		}
+	}
+}
+
+// TestEmergencyPostgres runs the emergency and plan API tests on PostgreSQL.
+func TestEmergencyPostgres(t *testing.T) {
+	for name, fn := range map[string]func(*testing.T, *fixture){
+		"IncidentAround": testEmergencyIncidentAround, "HazardsBecomeCases": testEmergencyHazardsBecomeCases, "PlanProgress": testPlanProgressAndAssessment,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := openPostgres(t)
+			t.Cleanup(func() { st.Close() })
+			fn(t, newFixtureOn(t, st))
+		})
 	}
 }
