@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -732,8 +733,72 @@ func (a *API) emergencyAround(w http.ResponseWriter, r *http.Request, p auth.Pri
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incident": in, "around": ar, "live": live})
+	values, err := a.emergencyLiveValues(ctx, p, append(slices.Clone(ar.Points), ar.WaterSections...))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incident": in, "around": ar, "live": live, "live_values": values})
 	return nil
+}
+
+// emergencyLiveMax bounds the points whose values one map reads (a query
+// per factor and kind): the nearest few are what an officer looks at.
+const emergencyLiveMax = 6
+
+// EmergencyLiveValue is the latest value of one factor at a point near an
+// incident.
+type EmergencyLiveValue struct {
+	Factor string    `json:"factor"`
+	Name   string    `json:"name"`
+	Unit   string    `json:"unit"`
+	Kind   string    `json:"kind"`
+	Time   time.Time `json:"time"`
+	Value  float64   `json:"value"`
+	Flag   string    `json:"flag"`
+}
+
+// emergencyLiveValues reads the latest value of every factor at the
+// nearest points the principal may see (an enterprise's outlet values stay
+// with whoever sees the enterprise): real-time data of the last hour,
+// else hourly data of the last two days.
+func (a *API) emergencyLiveValues(ctx context.Context, p auth.Principal, near []emergency.Place) (map[string][]EmergencyLiveValue, error) {
+	s, err := a.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	out := map[string][]EmergencyLiveValue{}
+	for _, pl := range near {
+		if len(out) >= emergencyLiveMax {
+			break
+		}
+		pt, ok := s.points[pl.Ref]
+		if !ok || !s.canSeePoint(p, pt) || pt.Kind == registry.KindAirStation {
+			continue // air stations have their AQI in "live"
+		}
+		var vals []EmergencyLiveValue
+		for _, f := range pt.Factors {
+			for _, k := range []struct {
+				kind store.Kind
+				back time.Duration
+			}{{store.RealTime, time.Hour}, {store.Hour, 48 * time.Hour}} {
+				ms, err := a.cfg.Store.Measurements(ctx, store.MeasurementQuery{Point: pt.Code, Factor: f.Code, Kind: k.kind, From: now.Add(-k.back), To: now.Add(time.Hour)})
+				if err != nil {
+					return nil, err
+				}
+				if len(ms) == 0 {
+					continue
+				}
+				sv := sample(ms[len(ms)-1])
+				if sv.Value != nil {
+					vals = append(vals, EmergencyLiveValue{Factor: f.Code, Name: f.Name, Unit: f.Unit, Kind: k.kind.String(), Time: sv.Time, Value: *sv.Value, Flag: sv.Flag})
+				}
+				break
+			}
+		}
+		out[pt.Code] = vals
+	}
+	return out, nil
 }
 
 func (a *API) emergencyAction(w http.ResponseWriter, r *http.Request, p auth.Principal) error {

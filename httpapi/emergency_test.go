@@ -250,6 +250,17 @@ func testEmergencyIncidentAround(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A water section 1 km away with an hour of COD: live data near the incident.
+	if err := f.st.UpsertPoint(ctx, registry.Point{Code: "W-FR-1", Name: "浏阳河芙蓉断面", Kind: registry.KindWaterSection, RegionCode: storetest.County,
+		Lon: 113.01, Lat: 28.2, WaterBody: "river", Factors: []registry.PointFactor{{Code: "w01018", Name: "COD", Unit: "mg/L"}}}); err != nil {
+		t.Fatal(err)
+	}
+	hour := time.Now().Truncate(time.Hour).Add(-time.Hour)
+	if err := f.st.WriteMeasurements(ctx, []store.Measurement{{Point: "W-FR-1", Factor: "w01018", Kind: store.Hour, Time: hour,
+		Values: store.Values{Flag: "N"}.With(store.Avg, 18.5), Received: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	f.api.invalidate()
 	// The officer reports an incident at the source: graded 较大 by the evacuation.
 	res, body := f.do(t, f.creds["enforcement"], "POST", "/emergency/incidents",
 		fmt.Sprintf(`{"title":"芙蓉化工储罐泄漏","region_code":"%s","lon":113.0,"lat":28.2,"source_id":%d,"facts":{"evacuated":6000}}`, storetest.County, src.ID))
@@ -269,9 +280,16 @@ func testEmergencyIncidentAround(t *testing.T, f *fixture) {
 	}
 	res, body = f.do(t, f.creds["enforcement"], "GET", fmt.Sprintf("/emergency/incidents/%d/around?radius_km=5", in.ID), "")
 	v := emergencyDecode[struct {
-		Around emergency.Around `json:"around"`
+		Around     emergency.Around                `json:"around"`
+		LiveValues map[string][]EmergencyLiveValue `json:"live_values"`
 	}](t, res, body, 200)
 	ar := v.Around
+	if len(ar.WaterSections) != 1 || ar.WaterSections[0].Ref != "W-FR-1" || ar.WaterSections[0].DistKm < 0.9 || ar.WaterSections[0].DistKm > 1.1 {
+		t.Errorf("water sections %+v", ar.WaterSections)
+	}
+	if lv := v.LiveValues["W-FR-1"]; len(lv) != 1 || lv[0].Value != 18.5 || lv[0].Factor != "w01018" || lv[0].Kind != store.Hour.String() {
+		t.Errorf("live values %+v", v.LiveValues)
+	}
 	if len(ar.Experts) != 2 || ar.Experts[0].Name != "长沙专家" || ar.Experts[0].Phone != "13800000001" || ar.Experts[1].Name != "株洲专家" {
 		t.Errorf("experts %+v", ar.Experts)
 	}
