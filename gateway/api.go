@@ -36,6 +36,14 @@ func (s *Server) Register(ctx context.Context, d Device) (int, error) {
 	return n, nil
 }
 
+// Forget drops what the server remembers of mn's registry entry (the
+// cached answer) and takes it off the waiting list: in a scaled
+// deployment another process registers devices and tells every gateway.
+func (s *Server) Forget(mn string) {
+	s.devices.forget(mn)
+	s.waiting.remove(mn)
+}
+
 // DeviceRequest is the JSON body of POST /api/devices.
 type DeviceRequest struct {
 	MN             string `json:"mn"`

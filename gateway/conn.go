@@ -329,6 +329,7 @@ func (c *conn) archive(m *Message) bool {
 	s := c.s
 	m.Received = s.cfg.Now()
 	m.Remote = c.remote
+	m.ID = s.nextID()
 	if m.Verdict != VerdictOK && m.Verdict != VerdictUnregistered &&
 		m.Verdict != VerdictWrongPassword && m.Verdict != VerdictSuspended {
 		s.m.frame(m.CN, m.Verdict)

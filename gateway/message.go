@@ -47,6 +47,11 @@ type Message struct {
 	// consumer decodes it the same way.
 	Mode hj212.Mode
 	Raw  []byte
+	// ID identifies this receipt uniquely across gateways and restarts
+	// (the gateway's random instance id and a counter). A bus that may
+	// deliver a message twice (JetStream) lets the store writer keep one
+	// copy by it (store.Frame.Key). Empty in messages of version 1.
+	ID string
 }
 
 // Frame decodes Raw in the mode the gateway accepted it in: what a consumer
@@ -55,8 +60,10 @@ type Message struct {
 func (m *Message) Frame() (*hj212.Frame, error) { return hj212.Decode(m.Raw, m.Mode) }
 
 // messageVersion is the first byte of an encoded Message; a consumer
-// refuses versions it does not know instead of misreading them.
-const messageVersion = 1
+// refuses versions it does not know instead of misreading them. Version 2
+// added ID after Detail; version 1 is still read (a worker upgraded before
+// the gateways, or a stream holding older messages).
+const messageVersion = 2
 
 // ErrBadMessage is returned by UnmarshalBinary for bytes that are not an
 // encoded Message.
@@ -69,7 +76,7 @@ func (m *Message) AppendBinary(b []byte) []byte {
 	b = append(b, messageVersion)
 	b = binary.AppendVarint(b, m.Received.UnixNano())
 	b = binary.AppendUvarint(b, uint64(m.Mode.Allow))
-	for _, s := range [...]string{m.Remote, m.MN, m.CN, m.QN, m.Point, m.Verdict, m.Detail} {
+	for _, s := range [...]string{m.Remote, m.MN, m.CN, m.QN, m.Point, m.Verdict, m.Detail, m.ID} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -80,8 +87,12 @@ func (m *Message) AppendBinary(b []byte) []byte {
 // UnmarshalBinary decodes what AppendBinary wrote. Raw is a copy, so b may
 // be reused afterwards.
 func (m *Message) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != messageVersion {
+	if len(b) == 0 || (b[0] != messageVersion && b[0] != 1) {
 		return fmt.Errorf("%w: unknown version", ErrBadMessage)
+	}
+	nfields := 9
+	if b[0] == 1 {
+		nfields = 8 // no ID
 	}
 	b = b[1:]
 	ns, n := binary.Varint(b)
@@ -94,8 +105,8 @@ func (m *Message) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("%w: mode", ErrBadMessage)
 	}
 	b = b[n:]
-	var fields [8][]byte
-	for i := range fields {
+	var fields [9][]byte
+	for i := range nfields {
 		l, n := binary.Uvarint(b)
 		if n <= 0 || l > uint64(len(b)-n) {
 			return fmt.Errorf("%w: field %d", ErrBadMessage, i)
@@ -106,12 +117,16 @@ func (m *Message) UnmarshalBinary(b []byte) error {
 	if len(b) != 0 {
 		return fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(b))
 	}
+	raw, id := fields[8], fields[7]
+	if nfields == 8 {
+		raw, id = fields[7], nil
+	}
 	*m = Message{
 		Received: time.Unix(0, ns),
 		Mode:     hj212.Mode{Allow: hj212.Quirk(mode)},
 		Remote:   string(fields[0]), MN: string(fields[1]), CN: string(fields[2]),
 		QN: string(fields[3]), Point: string(fields[4]), Verdict: string(fields[5]),
-		Detail: string(fields[6]), Raw: append([]byte(nil), fields[7]...),
+		Detail: string(fields[6]), ID: string(id), Raw: append([]byte(nil), raw...),
 	}
 	return nil
 }

@@ -13,15 +13,38 @@ func TestMessageRoundTrip(t *testing.T) {
 	// Every field set to a distinct value, so a swapped field fails.
 	m := Message{Received: time.Unix(1700000000, 123456789), Remote: "10.0.0.1:5555", MN: "MN1", CN: "2011",
 		QN: "20200101000000000", Point: "P1", Verdict: VerdictOK, Detail: "d", Mode: hj212.Tolerant,
-		Raw: []byte("##0026QN=1;ST=22;CN=2011;CP=&&&&53C0\r\n")}
+		Raw: []byte("##0026QN=1;ST=22;CN=2011;CP=&&&&53C0\r\n"), ID: "0123456789abcdef-42"}
 	var got Message
 	if err := got.UnmarshalBinary(m.AppendBinary(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !got.Received.Equal(m.Received) || got.Remote != m.Remote || got.MN != m.MN || got.CN != m.CN ||
 		got.QN != m.QN || got.Point != m.Point || got.Verdict != m.Verdict || got.Detail != m.Detail ||
-		got.Mode != m.Mode || !bytes.Equal(got.Raw, m.Raw) {
+		got.Mode != m.Mode || !bytes.Equal(got.Raw, m.Raw) || got.ID != m.ID {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
+	}
+}
+
+// A version-1 message (before ID) still decodes: a stream may hold them
+// when the workers are upgraded first.
+func TestMessageVersion1(t *testing.T) {
+	m := Message{Received: time.Unix(1700000000, 5), Remote: "r", MN: "MN1", CN: "2011", QN: "q", Point: "P1",
+		Verdict: VerdictOK, Detail: "d", Raw: []byte("##raw")}
+	v2 := m.AppendBinary(nil)
+	// Version 1 is version 2 without the ID field (empty here: one
+	// length byte 0 before Raw's length).
+	idAt := len(v2) - len(m.Raw) - 2
+	if v2[idAt] != 0 {
+		t.Fatalf("layout changed: %x", v2)
+	}
+	v1 := append([]byte{1}, v2[1:idAt]...)
+	v1 = append(v1, v2[idAt+1:]...)
+	var got Message
+	if err := got.UnmarshalBinary(v1); err != nil {
+		t.Fatal(err)
+	}
+	if got.MN != "MN1" || got.Detail != "d" || string(got.Raw) != "##raw" || got.ID != "" {
+		t.Fatalf("version 1: %+v", got)
 	}
 }
 
@@ -57,7 +80,7 @@ func FuzzMessage(f *testing.F) {
 			t.Fatal(err)
 		}
 		if !m2.Received.Equal(m.Received) || m2.MN != m.MN || m2.Detail != m.Detail || m2.Mode != m.Mode ||
-			!bytes.Equal(m2.Raw, m.Raw) || m2.Remote != m.Remote || m2.Verdict != m.Verdict {
+			!bytes.Equal(m2.Raw, m.Raw) || m2.Remote != m.Remote || m2.Verdict != m.Verdict || m2.ID != m.ID {
 			t.Fatalf("round trip changed the message: %+v vs %+v", m2, m)
 		}
 	})

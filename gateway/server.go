@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,6 +138,18 @@ type Server struct {
 	control  *control
 	backfill *backfiller
 	events   chan Event
+
+	// idPrefix and idSeq make Message.ID: random per process, so ids of
+	// two gateways or of one gateway before and after a restart differ.
+	idPrefix string
+	idSeq    atomic.Uint64
+}
+
+// nextID returns a new Message.ID.
+func (s *Server) nextID() string {
+	var b [40]byte
+	n := copy(b[:], s.idPrefix)
+	return string(strconv.AppendUint(b[:n], s.idSeq.Add(1), 36))
 }
 
 // New returns a Server; call Serve with a listener to start it.
@@ -189,6 +204,11 @@ func New(cfg Config) (*Server, error) {
 		waiting:   newWaitingList(),
 		events:    make(chan Event, 4096),
 	}
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("gateway: message id: %w", err)
+	}
+	s.idPrefix = hex.EncodeToString(rnd[:]) + "-"
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.m = newServerMetrics(cfg.Metrics, s)
 	s.control = newControl(s)

@@ -156,6 +156,8 @@ type LatestAQI struct {
 	AQI   *int      `json:"aqi"`
 	Level int       `json:"level"`
 	Color string    `json:"color"`
+	// Primary is the primary pollutant, for the public air page.
+	Primary []string `json:"primary_pollutant"`
 }
 
 type airResult struct {
@@ -239,8 +241,9 @@ func (a *API) readAir(ctx context.Context) (*airResult, error) {
 			return nil, err
 		}
 		if t := latestHour(h); t != 0 {
-			v, l := viewResult(hourAQI(h, t))
-			res.stations[pt.Code] = LatestAQI{Time: time.Unix(t, 0).In(store.CST), AQI: v, Level: l.Number, Color: colour(l)}
+			r := hourAQI(h, t)
+			v, l := viewResult(r)
+			res.stations[pt.Code] = LatestAQI{Time: time.Unix(t, 0).In(store.CST), AQI: v, Level: l.Number, Color: colour(l), Primary: pollutants(r.Primary)}
 		}
 		// The city average leaves out background (对照) stations
 		// (HJ 663-2013 §4.2: urban assessment points only).

@@ -76,6 +76,8 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+	// OpenData configures the public open data routes (opendata.go); the zero value uses the defaults.
+	OpenData OpenDataConfig
 
 	// Emergency and Plan (issue 11); nil: built over the store's SQL.
 	Emergency *emergency.Repo
@@ -135,6 +137,8 @@ type API struct {
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
+
+	opendata *opendataState
 }
 
 var (

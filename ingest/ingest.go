@@ -105,6 +105,13 @@ type Consumer struct {
 	Metrics *metrics.Set // default: no metrics kept
 	// Location is the zone of DataTime (default hj212.ChinaTime).
 	Location *time.Location
+	// Keyed stores each frame with its message's ID as store.Frame.Key,
+	// so that the store keeps one copy of a message delivered twice. Set
+	// it on a bus that may deliver a message again after the handler
+	// returned nil (JetStream: a worker dies between its commit and its
+	// acknowledgement); the in-process bus never does, and saves the
+	// key's insert.
+	Keyed bool
 
 	batchSize *metrics.Histogram
 	writeTime *metrics.PrometheusHistogram
@@ -153,7 +160,11 @@ func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
 			c.logger().Error("ingest: bad message skipped", "subject", msg.Subject, "err", err)
 			continue
 		}
-		recs = append(recs, recordOf(&m, c.loc(), &f))
+		r := recordOf(&m, c.loc(), &f)
+		if c.Keyed {
+			r.Frame.Key = m.ID
+		}
+		recs = append(recs, r)
 	}
 	if len(recs) == 0 {
 		return nil

@@ -36,7 +36,11 @@ const (
 
 // Config describes one run.
 type Config struct {
-	Addr     string
+	Addr string
+	// Addrs, when set, are the gateways of a scaled deployment: connection
+	// i dials Addrs[i mod n] first and, after losing its connection, the
+	// next one, as a DAU with a backup address does. Addr is then unused.
+	Addrs    []string
 	Conns    int
 	Duration time.Duration
 	// Rate is the total frames/s to offer (0: as fast as acks return).
@@ -60,6 +64,10 @@ type Config struct {
 	// DialConcurrency bounds simultaneous connection attempts (500 if 0),
 	// so that a burst does not overflow the server's accept backlog.
 	DialConcurrency int
+	// OnAck, when set, is called with the MN and QN of every frame whose
+	// acknowledgement arrived (tests check those are stored); qn is valid
+	// only during the call.
+	OnAck func(mn string, qn []byte)
 }
 
 // Error kinds counted in Result.Errors.
@@ -144,7 +152,15 @@ func (c *Config) check() error {
 	case len(c.MNPrefix) > 12:
 		return fmt.Errorf("loadgen: MN prefix %q longer than 12", c.MNPrefix)
 	}
-	return CheckAddr(c.Addr, c.AllowRemote)
+	if len(c.Addrs) == 0 {
+		return CheckAddr(c.Addr, c.AllowRemote)
+	}
+	for _, a := range c.Addrs {
+		if err := CheckAddr(a, c.AllowRemote); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // benchFactors are the codes a bench frame carries, cycled for more values:
@@ -195,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func (r *run) dial(ctx context.Context) (net.Conn, error) {
+func (r *run) dial(ctx context.Context, addr string) (net.Conn, error) {
 	select {
 	case r.dialSem <- struct{}{}:
 	case <-ctx.Done():
@@ -203,7 +219,7 @@ func (r *run) dial(ctx context.Context) (net.Conn, error) {
 	}
 	defer func() { <-r.dialSem }()
 	d := net.Dialer{Timeout: 10 * time.Second}
-	c, err := d.DialContext(ctx, "tcp", r.cfg.Addr)
+	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil && ctx.Err() == nil {
 		switch {
 		case errors.Is(err, syscall.ECONNREFUSED):
@@ -228,8 +244,15 @@ func (r *run) conn(ctx context.Context, stop context.CancelFunc, i int) {
 	if len(r.cfg.MNPrefix) >= 14 {
 		mn = r.cfg.MNPrefix + strconv.Itoa(i+1)
 	}
-	for ctx.Err() == nil {
-		c, err := r.dial(ctx)
+	// The QN sequence outlives a session: a device reconnecting within
+	// the same second must not repeat a QN.
+	var seq int
+	addrs := r.cfg.Addrs
+	if len(addrs) == 0 {
+		addrs = []string{r.cfg.Addr}
+	}
+	for try := i; ctx.Err() == nil; try++ {
+		c, err := r.dial(ctx, addrs[try%len(addrs)])
 		if err != nil {
 			select {
 			case <-ctx.Done():
@@ -244,7 +267,7 @@ func (r *run) conn(ctx context.Context, stop context.CancelFunc, i int) {
 				break
 			}
 		}
-		r.session(ctx, stop, c, mn)
+		r.session(ctx, stop, c, mn, &seq)
 		r.open.Add(-1)
 		c.Close()
 	}
@@ -252,7 +275,7 @@ func (r *run) conn(ctx context.Context, stop context.CancelFunc, i int) {
 
 // session sends frames on c with at most Window unacknowledged, until an
 // error or the end of the run.
-func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, mn string) {
+func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, mn string, seqp *int) {
 	tokens := make(chan struct{}, r.cfg.Window)
 	var mu sync.Mutex
 	inflight := map[string]time.Time{}
@@ -284,6 +307,9 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 			}
 			r.hist.Record(now.Sub(t0))
 			r.acked.Add(1)
+			if r.cfg.OnAck != nil {
+				r.cfg.OnAck(mn, qn)
+			}
 			<-tokens
 		}
 		kind := ErrClosed
@@ -298,7 +324,8 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	f := &hj212.Frame{ST: "32", CN: "2011", PW: r.cfg.PW, MN: mn, Flag: hj212.MakeFlag(hj212.V2017, false, true), HasFlag: true}
 	f.CP = make([]hj212.Field, 0, 1+2*r.cfg.Values)
 	next := time.Now()
-	var seq int
+	seq := *seqp
+	defer func() { *seqp = seq }()
 	timeout := time.NewTimer(r.cfg.AckTimeout)
 	defer timeout.Stop()
 	for sctx.Err() == nil {

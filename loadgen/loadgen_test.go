@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,4 +270,53 @@ func FuzzAckQN(f *testing.F) {
 			t.Fatalf("QN %q holds a ';'", qn)
 		}
 	})
+}
+
+// TestFailoverToNextAddr: with two gateways and the first closing every
+// connection after a few frames, the connections move to the second and
+// keep sending; OnAck sees exactly the acknowledged frames.
+func TestFailoverToNextAddr(t *testing.T) {
+	good, _ := ackServer(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // a gateway that dies at once
+		}
+	}()
+	var mu sync.Mutex
+	acks := map[string]int{}
+	res, err := Run(context.Background(), Config{Addrs: []string{ln.Addr().String(), good}, Conns: 6,
+		Duration: 600 * time.Millisecond, Rate: 600, OnAck: func(mn string, qn []byte) {
+			mu.Lock()
+			acks[mn+"/"+string(qn)]++
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The QN is unique per connection up to 1000 frames a second: the
+	// rate stays below that.
+	if res.Acked < 50 || int64(len(acks)) != res.Acked {
+		t.Fatalf("acked %d, OnAck saw %d distinct frames: want many and equal", res.Acked, len(acks))
+	}
+	mns := map[string]bool{}
+	for k, n := range acks {
+		if n != 1 {
+			t.Fatalf("%s acknowledged %d times", k, n)
+		}
+		mns[strings.Split(k, "/")[0]] = true
+	}
+	if len(mns) != 6 {
+		t.Fatalf("%d connections got acks, want all 6 after moving to the second address", len(mns))
+	}
 }

@@ -139,6 +139,13 @@ type Frame struct {
 	// the evidence and is kept byte for byte.
 	Verdict     string
 	Diagnostics string
+	// Key, when not empty, identifies the bus message that carried the
+	// frame (the gateway's message id). IngestBatch stores a frame whose
+	// Key it has already stored no second time, so a bus that delivers a
+	// message again after the batch committed (JetStream after a worker
+	// died before its acknowledgement) leaves one copy, not two. Keys are
+	// kept in table ingest_key and purged with PurgeIngestKeys.
+	Key string
 }
 
 // FrameQuery selects frames. Zero fields do not restrict.

@@ -264,6 +264,13 @@ func (b *Bus) Subscribe(filter string, fn func(bus.Msg)) (func(), error) {
 	return func() { once.Do(func() { _ = sub.Unsubscribe() }) }, nil
 }
 
+// Conn is the bus's NATS connection, for request/reply beside the bus
+// (the web role reaching the gateways, package gateway/remote).
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// Prefix is the subject prefix of this installation.
+func (b *Bus) Prefix() string { return b.opt.Prefix }
+
 // DeleteStream removes the stream and its consumers; tests use it to clean
 // up, operators to reset an installation.
 func (b *Bus) DeleteStream(ctx context.Context) error {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,19 @@ import (
 	"ecowatch/store/sqlite"
 	"ecowatch/web"
 )
+
+// Roles of the one binary in the scaled deployment (Main.Role,
+// servePart.roles): `ecowatch gateway` holds device connections and
+// publishes frames, `ecowatch worker` writes them to the store and runs the
+// background parts, `ecowatch web` serves the API and UI.
+const (
+	roleGateway = "gateway"
+	roleWorker  = "worker"
+	roleWeb     = "web"
+)
+
+// runs reports whether this process runs role: every role under serve.
+func (m *Main) runs(role string) bool { return m.Role == "" || m.Role == role }
 
 // Default listen addresses. HJ 212 assigns no port, and every platform
 // tells its devices its own; 9212 is easy to remember next to the standard's
@@ -61,6 +75,10 @@ type serveSettings struct {
 	RetentionEvery time.Duration
 
 	TrustProxy bool
+
+	Scale scaleSettings
+
+	OpenData, OpenDataPolicy string // issue 12: opendata.ParseSettings and ParsePolicy syntax
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -87,7 +105,10 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 		"how long data is kept, by kind (store.ParseRetention syntax), or off")
 	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
+	fs.StringVar(&s.OpenData, "opendata", "", "open data limits and bulk files, e.g. anonymous=120/m,key=1200/m,token=12000/m,settle=72h,bulk-every=1h,bulk-days=31 (or bulk-every=off)")
+	fs.StringVar(&s.OpenDataPolicy, "opendata-policy", "", "changes to what is published, e.g. enterprise.address=hidden,point_kind.power_use=public (GET /api/v1/open/policy lists the fields)")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
+	s.Scale.flags(fs)
 }
 
 // Main is `ecowatch serve` as a value: tests start it on port 0 in a temp
@@ -95,6 +116,11 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 type Main struct {
 	Settings serveSettings
 	Logger   *slog.Logger
+	// Role is the one role this process runs (roleGateway, roleWorker,
+	// roleWeb: `ecowatch gateway|worker|web`); "" runs them all, as
+	// `ecowatch serve` does. The roles share every code path; a role
+	// skips what belongs to the others.
+	Role string
 
 	// Set by Run.
 	Store       store.Store
@@ -110,6 +136,8 @@ type Main struct {
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup // background jobs using the store
 	serveErr chan error
+
+	scaleStop []func() // what scaleStart started beside the bus
 }
 
 // Run opens the store and the bus, starts the store writer, the gateway and
@@ -150,6 +178,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("retention-every %s: want a positive interval", m.Settings.RetentionEvery)
 		}
 	}
+	if m.Role != "" && (m.Settings.Postgres == "" || m.Settings.NATS == "") {
+		return fmt.Errorf("ecowatch %s is a role of the scaled deployment and needs --postgres and --nats (or ecowatch serve for one process)", m.Role)
+	}
 	if m.Settings.Postgres != "" {
 		m.Store, err = postgres.Open(ctx, m.Settings.Postgres)
 	} else {
@@ -161,8 +192,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Settings.NATS != "" {
 		// On JetStream a frame is durable once the stream holds it, and
 		// the store writer catches up from the stream, also after a crash.
-		m.Bus, err = jetstream.Open(ctx, jetstream.Options{URL: m.Settings.NATS, Prefix: m.Settings.NATSPrefix,
-			Stream: m.Settings.NATSStream, MaxBatch: m.Settings.CommitBatch})
+		m.Bus, err = jetstream.Open(ctx, m.Settings.Scale.busOptions(m.Settings, m.Role))
 		if err != nil {
 			return fmt.Errorf("open bus: %w", err)
 		}
@@ -173,28 +203,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	var runCtx context.Context
 	runCtx, m.cancel = context.WithCancel(context.Background())
-	c := &ingest.Consumer{Sink: ingest.StoreSink(m.Store), Logger: log, Metrics: m.Metrics, Location: store.CST}
-	if err := c.Start(runCtx, m.Bus); err != nil {
-		return fmt.Errorf("start store writer: %w", err)
+	if m.runs(roleWorker) {
+		// On JetStream a message can come again after its commit (a
+		// worker dying before its acknowledgement): key the frames.
+		c := &ingest.Consumer{Sink: ingest.StoreSink(m.Store), Logger: log, Metrics: m.Metrics, Location: store.CST,
+			Keyed: m.Settings.NATS != ""}
+		if err := c.Start(runCtx, m.Bus); err != nil {
+			return fmt.Errorf("start store writer: %w", err)
+		}
 	}
 	reg := storeRegistry{m.Store}
-	m.Gateway, err = gateway.New(gateway.Config{
-		Bus: m.Bus, Registry: reg, Logger: log, Metrics: m.Metrics, Location: store.CST,
-		Limits: m.Settings.Limits, PublishTimeout: m.Settings.CommitTimeout, ClockDrift: m.Settings.ClockDrift,
-		Backfill: m.Settings.Backfill,
-		Replay: func(ctx context.Context, mn string) (int, error) {
-			d, err := reg.Device(ctx, mn)
-			if err != nil {
-				return 0, err
-			}
-			return ingest.Replay(ctx, m.Store, mn, d.Point, d.Mode, store.CST)
-		},
-	})
-	if err != nil {
-		return err
+	if m.runs(roleGateway) {
+		if m.Gateway, err = m.newGateway(reg); err != nil {
+			return err
+		}
 	}
-
-	if m.Settings.Retention != "off" {
+	if m.Settings.Retention != "off" && m.runs(roleWorker) {
 		m.bg.Add(1)
 		go func() {
 			defer m.bg.Done()
@@ -207,12 +231,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			})
 		}()
 	}
-
-	m.gwLn, err = net.Listen("tcp", m.Settings.GatewayAddr)
-	if err != nil {
-		return fmt.Errorf("gateway listen: %w", err)
+	if err := m.scaleStart(runCtx); err != nil {
+		return err
 	}
-	m.GatewayAddr = m.gwLn.Addr().String()
+
+	if m.runs(roleGateway) {
+		m.gwLn, err = net.Listen("tcp", m.Settings.GatewayAddr)
+		if err != nil {
+			return fmt.Errorf("gateway listen: %w", err)
+		}
+		m.GatewayAddr = m.gwLn.Addr().String()
+	}
 	httpLn, err := net.Listen("tcp", m.Settings.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
@@ -224,6 +253,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Metrics.WritePrometheus(w)
 		metrics.WriteProcessMetrics(w)
 	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	// Every route of the API checks who is asking (issue 6); the gateway's
 	// own unauthenticated handler (gateway.Server.Handler) is not mounted:
 	// its capabilities are behind /api/v1/devices.
@@ -231,32 +261,61 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if !ok {
 		return fmt.Errorf("store %T keeps no accounts", m.Store)
 	}
-	apiCfg := httpapi.Config{Store: m.Store, Accounts: accounts, Gateway: m.Gateway, Bus: m.Bus,
+	apiCfg := httpapi.Config{Store: m.Store, Accounts: accounts, Gateway: m.scaleAPIGateway(reg), Bus: m.Bus,
 		Logger: log, TrustProxy: m.Settings.TrustProxy}
 	for _, p := range serveParts {
+		if !p.runsIn(m.Role) {
+			continue
+		}
 		if err := p.start(runCtx, m, &apiCfg); err != nil {
 			return fmt.Errorf("start %s: %w", p.name, err)
 		}
 	}
-	m.API, err = httpapi.New(apiCfg)
-	if err != nil {
-		return err
+	if m.runs(roleWeb) {
+		m.API, err = httpapi.New(apiCfg)
+		if err != nil {
+			return err
+		}
+		mux.Handle(httpapi.Prefix+"/", m.API)
+		// Any other /api/ path (the gateway's old /api/devices…) is a 404,
+		// not the UI's single-page fallback.
+		mux.Handle("/api/", m.API)
+		mux.Handle("/", web.Handler())
 	}
-	mux.Handle(httpapi.Prefix+"/", m.API)
-	// Any other /api/ path (the gateway's old /api/devices…) is a 404,
-	// not the UI's single-page fallback.
-	mux.Handle("/api/", m.API)
-	mux.Handle("/", web.Handler())
 	m.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	// Event streams never go idle: end them when shutting down.
-	m.httpSrv.RegisterOnShutdown(m.API.Shutdown)
+	if m.API != nil {
+		// Event streams never go idle: end them when shutting down.
+		m.httpSrv.RegisterOnShutdown(m.API.Shutdown)
+	}
 
 	m.serveErr = make(chan error, 2)
-	go func() { m.serveErr <- m.Gateway.Serve(m.gwLn) }()
+	if m.Gateway != nil {
+		go func() { m.serveErr <- m.Gateway.Serve(m.gwLn) }()
+	}
 	go func() { m.serveErr <- m.httpSrv.Serve(httpLn) }()
-	log.Info("ecowatch serving", "gateway_addr", m.GatewayAddr, "http_addr", m.HTTPAddr,
+	role := m.Role
+	if role == "" {
+		role = "serve"
+	}
+	log.Info("ecowatch serving", "role", role, "gateway_addr", m.GatewayAddr, "http_addr", m.HTTPAddr,
 		"store", storeName(m.Settings), "bus", busName(m.Settings))
 	return nil
+}
+
+// newGateway builds the HJ 212 gateway of this process.
+func (m *Main) newGateway(reg storeRegistry) (*gateway.Server, error) {
+	return gateway.New(gateway.Config{
+		Bus: m.Bus, Registry: reg, Logger: m.Logger, Metrics: m.Metrics, Location: store.CST,
+		Limits: m.Settings.Limits, PublishTimeout: m.Settings.CommitTimeout, ClockDrift: m.Settings.ClockDrift,
+		Backfill: m.Settings.Backfill,
+		Replay: func(ctx context.Context, mn string) (int, error) {
+			d, err := reg.Device(ctx, mn)
+			if err != nil {
+				return 0, err
+			}
+			return ingest.Replay(ctx, m.Store, mn, d.Point, d.Mode, store.CST)
+		},
+	})
 }
 
 // servePart is a domain's share of `ecowatch serve` (the alarm engine,
@@ -266,9 +325,32 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // built: it starts the part's background work on ctx (counted in m.bg
 // when it uses the store, so Close waits for it) and puts the part's
 // services into the API's Config.
+//
+// roles says which processes of the scaled deployment run start:
+// `ecowatch serve` runs every part; `ecowatch worker`, `gateway` and `web`
+// run the parts that name their role. Empty means {roleWorker}: background
+// work (engines, schedules) belongs to the workers, and the web role's
+// API features build their services from the store themselves (feature
+// setup). Every worker process runs its parts, so work that must happen
+// once in the installation consumes a durable bus consumer (shared
+// between workers) or takes a PostgreSQL advisory lock; m.Role tells start
+// which role it runs in.
 type servePart struct {
 	name  string
+	roles []string
 	start func(ctx context.Context, m *Main, api *httpapi.Config) error
+}
+
+// runsIn reports whether the part starts in a process of role ("" is
+// serve, which runs everything).
+func (p servePart) runsIn(role string) bool {
+	if role == "" {
+		return true
+	}
+	if len(p.roles) == 0 {
+		return role == roleWorker
+	}
+	return slices.Contains(p.roles, role)
 }
 
 var serveParts []servePart
@@ -308,6 +390,9 @@ func (m *Main) Close() error {
 		if err := m.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+	}
+	for _, stop := range m.scaleStop {
+		stop()
 	}
 	if m.Bus != nil {
 		m.Bus.Close()
@@ -397,14 +482,22 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 }
 
 func serveCommand() command {
+	return serveRoleCommand("serve", "", "run the HJ 212 gateway, the store writer and the web server in one process")
+}
+
+// serveRoleCommand is `ecowatch serve` or one role of the scaled
+// deployment (`ecowatch gateway|worker|web`): the same settings, Main with
+// Role set.
+func serveRoleCommand(name, role, summary string) command {
 	return command{
-		Name:    "serve",
-		Summary: "run the HJ 212 gateway, the store writer and the web server in one process",
+		Name:    name,
+		Summary: summary,
 		Run: func(ctx context.Context, e env, args []string) error {
-			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs := flag.NewFlagSet(name, flag.ContinueOnError)
 			fs.SetOutput(e.Stderr)
-			var m Main
+			m := Main{Role: role}
 			m.Settings.flags(fs)
+			scaleRoleDefaults(fs, role)
 			if err := parseSettings(fs, args, e.Getenv); err != nil {
 				if errors.Is(err, flag.ErrHelp) {
 					return nil

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Open) {
 		{"Purge", testPurge},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"BatchIngest", BatchIngest},
+		{"BatchIngestKeys", BatchIngestKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -599,5 +600,95 @@ func BatchIngest(t *testing.T, s store.Store) {
 	}
 	if _, err := bi.IngestBatch(ctx, frames, ms[:1]); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("mismatched lists: %v", err)
+	}
+}
+
+// BatchIngestKeys checks that a frame whose Key was stored before (a bus
+// message delivered again) is not stored twice, nor its values written
+// again, also when two transactions carry it at once; frames without a
+// Key are always stored; PurgeIngestKeys forgets keys by receive time.
+func BatchIngestKeys(t *testing.T, s store.Store) {
+	bi := s.(store.BatchIngester)
+	ctx := context.Background()
+	Seed(t, s)
+	at := minute(11, 0)
+	v := func(x float64) store.Values { return store.Values{Flag: "N"}.With(store.Avg, x) }
+	frame := func(key string, sec int) store.Frame {
+		return store.Frame{Received: minute(11, 1).Add(time.Duration(sec) * time.Second), MN: MN, CN: "2051",
+			Raw: []byte("##" + key), Verdict: "ok", Key: key}
+	}
+	m := func(x float64) []store.Measurement {
+		return []store.Measurement{{Point: Outlet, Factor: "a21026", Kind: store.Minute, Time: at, Values: v(x)}}
+	}
+	ids, err := bi.IngestBatch(ctx, []store.Frame{frame("k1", 0), frame("k2", 1), frame("k2", 1)}, [][]store.Measurement{m(1), m(2), m(2)})
+	if err != nil || ids[0] == 0 || ids[1] == 0 || ids[2] != 0 {
+		t.Fatalf("first batch ids %v, %v: want k2's second copy skipped (0)", ids, err)
+	}
+	// The same messages again (a redelivery), plus an unkeyed frame and a
+	// new key; k1's copy would win if it were written again (received
+	// later), so the value shows whether it was.
+	again := frame("k1", 30)
+	unkeyed := frame("", 2)
+	ids2, err := bi.IngestBatch(ctx, []store.Frame{again, frame("k2", 1), unkeyed, frame("k3", 3)},
+		[][]store.Measurement{m(9), m(2), m(3), m(4)})
+	if err != nil || ids2[0] != 0 || ids2[1] != 0 || ids2[2] == 0 || ids2[3] == 0 {
+		t.Fatalf("redelivery ids %v, %v: want the stored keys skipped", ids2, err)
+	}
+	got, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Factor: "a21026", Kind: store.Minute, From: at, To: at.Add(time.Minute)})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("measurements %+v, %v", got, err)
+	}
+	if x, _ := got[0].Values.Get(store.Avg); x != 4 || got[0].Frame != ids2[3] {
+		t.Fatalf("value %v from frame %d, want 4 from k3's frame %d (the skipped k1 copy must not count)", x, got[0].Frame, ids2[3])
+	}
+	// Concurrent batches carrying one key: exactly one stores it.
+	var wg sync.WaitGroup
+	stored := make([]int64, 4)
+	errs := make([]error, 4)
+	for i := range stored {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := bi.IngestBatch(ctx, []store.Frame{frame("k4", 4), frame(fmt.Sprintf("own%d", i), 5)}, [][]store.Measurement{nil, nil})
+			errs[i] = err
+			if err == nil {
+				stored[i] = got[0]
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i := range stored {
+		if errs[i] != nil {
+			t.Fatalf("concurrent batch %d: %v", i, errs[i])
+		}
+		if stored[i] != 0 {
+			n++
+		}
+	}
+	fs, err := s.Frames(ctx, store.FrameQuery{MN: MN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, f := range fs {
+		count[string(f.Raw)]++
+	}
+	if n != 1 || count["##k4"] != 1 || count["##k1"] != 1 || count["##k2"] != 1 || count["##"] != 1 || count["##own3"] != 1 {
+		t.Fatalf("k4 stored by %d batches; frames by raw %v", n, count)
+	}
+	p, ok := s.(interface {
+		PurgeIngestKeys(context.Context, time.Time) (int64, error)
+	})
+	if !ok {
+		t.Fatalf("%T has no PurgeIngestKeys", s)
+	}
+	if n, err := p.PurgeIngestKeys(ctx, minute(11, 1).Add(2*time.Second)); err != nil || n != 2 {
+		t.Fatalf("purged %d keys, %v; want k1 and k2", n, err)
+	}
+	// A purged key is new again: that is why keys live as long as the
+	// bus may still deliver their message.
+	if ids, err := bi.IngestBatch(ctx, []store.Frame{frame("k1", 0)}, [][]store.Measurement{nil}); err != nil || ids[0] == 0 {
+		t.Fatalf("after purge: %v, %v", ids, err)
 	}
 }

@@ -274,17 +274,29 @@ func (db *DB) IngestBatch(ctx context.Context, frames []store.Frame, ms [][]stor
 	}
 	ids := make([]int64, len(frames))
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		clear(ids)
+		// sel are the frames to store: all of them, less those whose
+		// bus message was stored before (a redelivery).
+		sel, err := db.claimKeys(ctx, tx, frames)
+		if err != nil {
+			return fmt.Errorf("ingest keys: %w", err)
+		}
 		if db.d.InsertFrames != nil {
-			for i := range frames {
-				frames[i] = CleanFrame(frames[i])
+			batch := make([]store.Frame, len(sel))
+			for j, i := range sel {
+				batch[j] = CleanFrame(frames[i])
 			}
-			got, err := db.d.InsertFrames(ctx, tx, frames)
-			if err != nil {
-				return fmt.Errorf("append frames: %w", err)
+			if len(batch) > 0 {
+				got, err := db.d.InsertFrames(ctx, tx, batch)
+				if err != nil {
+					return fmt.Errorf("append frames: %w", err)
+				}
+				for j, i := range sel {
+					ids[i] = got[j]
+				}
 			}
-			copy(ids, got)
 		} else {
-			for i := range frames {
+			for _, i := range sel {
 				id, err := db.insertFrame(ctx, tx, frames[i])
 				if err != nil {
 					return err
@@ -293,7 +305,7 @@ func (db *DB) IngestBatch(ctx context.Context, frames []store.Frame, ms [][]stor
 			}
 		}
 		merged := map[rowKey][]entry{}
-		for i := range frames {
+		for _, i := range sel {
 			for _, r := range perFrame[i] {
 				e := r.e
 				e.Frame = ids[i]
@@ -341,6 +353,91 @@ func rowTimes(rows []Row) []int64 {
 		ts[i] = r.T
 	}
 	return ts
+}
+
+// claimKeys records the Keys of frames in ingest_key within tx and returns
+// the indexes of the frames to store: those without a Key, and those whose
+// Key was not stored before (nor earlier in the same batch). Keys are
+// inserted in sorted order, so two transactions claiming overlapping keys
+// (two workers given one redelivered message) wait for each other instead
+// of deadlocking; the one that commits first stores the frame.
+func (db *DB) claimKeys(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int, error) {
+	sel := make([]int, 0, len(frames))
+	var keys []string
+	stored := map[string]int64{}
+	for i := range frames {
+		k := frames[i].Key
+		if k == "" {
+			continue
+		}
+		if _, ok := stored[k]; !ok {
+			stored[k] = frames[i].Received.Unix()
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		for i := range frames {
+			sel = append(sel, i)
+		}
+		return sel, nil
+	}
+	sort.Strings(keys)
+	claimed := make(map[string]bool, len(keys))
+	const chunk = 500
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		var q strings.Builder
+		q.WriteString("INSERT INTO ingest_key (key, stored) VALUES ")
+		args := make([]any, 0, 2*n)
+		for j, k := range keys[:n] {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, k, stored[k])
+		}
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING key")
+		rows, err := tx.QueryContext(ctx, db.d.Q(q.String()), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			claimed[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		keys = keys[n:]
+	}
+	for i := range frames {
+		k := frames[i].Key
+		if k == "" {
+			sel = append(sel, i)
+			continue
+		}
+		if claimed[k] {
+			delete(claimed, k) // a second copy in this batch is a repeat too
+			sel = append(sel, i)
+		}
+	}
+	return sel, nil
+}
+
+// PurgeIngestKeys deletes the keys of frames received before t: once the
+// bus can no longer deliver a message again (its stream's MaxAge), its key
+// only takes room. It returns how many it deleted.
+func (db *DB) PurgeIngestKeys(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.w.ExecContext(ctx, db.d.Q("DELETE FROM ingest_key WHERE stored < ?"), before.Unix())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
