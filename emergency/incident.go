@@ -146,9 +146,8 @@ func CheckFacts(f Facts) error {
 }
 
 // ReviseEvery is how often an emergency plan is reviewed and revised: at
-// least every three years (《突发环境事件应急预案备案管理办法（试行）》环发
-// 〔2015〕4号 and 《企业事业单位突发环境事件应急预案备案管理办法》: 至少每三年
-// 对环境应急预案进行一次回顾性评估).
+// least every three years (《企业事业单位突发环境事件应急预案备案管理办法
+// （试行）》环发〔2015〕4号: 至少每三年对环境应急预案进行一次回顾性评估).
 const ReviseEvery = 3
 
 // DrillEvery is the longest gap between two drills of a plan the platform
