@@ -30,7 +30,9 @@ import (
 	"ecowatch/alarm"
 	"ecowatch/auth"
 	"ecowatch/bus"
+	"ecowatch/emergency"
 	"ecowatch/gateway"
+	"ecowatch/plan"
 	"ecowatch/store"
 	"ecowatch/targets/repo"
 )
@@ -85,6 +87,10 @@ type Config struct {
 	// Alarms is the alarm engine (serve's alarms part); nil serves the
 	// stored alarms over the store's SQL handle without live evaluation.
 	Alarms *alarm.Engine
+
+	// Emergency and Plan (issue 11); nil: built over the store's SQL.
+	Emergency *emergency.Repo
+	Plan      *plan.Repo
 }
 
 // Access says who may call a route.

@@ -62,6 +62,7 @@ demo_setup() {
   # The seeded points (the real air stations), before anything else is
   # imported: the feeder gives each of them a device.
   "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
+  ! has_command "$bin" plan || { "$bin" plan seed --year 2020 --data-dir "$dir" >/dev/null && "$bin" emergency seed-demo --data-dir "$dir" >/dev/null; }
   echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets and devices)"
   if use_simulate "$bin"; then
     # limits after devices: the outlets' emission limits, so their charts
