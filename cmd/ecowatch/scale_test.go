@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +24,7 @@ import (
 	"github.com/nats-io/nats.go"
 	njs "github.com/nats-io/nats.go/jetstream"
 
+	"ecowatch/auth"
 	"ecowatch/bus/jetstream"
 	"ecowatch/hj212"
 	"ecowatch/loadgen"
@@ -503,5 +506,209 @@ func TestScaledSurvivesFailures(t *testing.T) {
 		}
 	}
 	scaleDrain(t, strings.Join(live, ","), in, 30*time.Second)
+	scaleVerify(t, in, acks)
+}
+
+// scaleLocalNATS is the NATS server this kind of machine runs, or the test
+// skips (fails under CI=true) as the other NATS tests do.
+func scaleLocalNATS(t *testing.T) string {
+	url := os.Getenv("ECOWATCH_TEST_NATS")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var rnd [5]byte
+	rand.Read(rnd[:])
+	id := hex.EncodeToString(rnd[:])
+	probe, err := jetstream.Open(ctx, jetstream.Options{URL: url, Prefix: "probe" + id, Stream: "PROBE" + id})
+	serviceOrSkip(t, "NATS JetStream at "+url+" (set ECOWATCH_TEST_NATS)", err)
+	probe.DeleteStream(ctx)
+	probe.Close()
+	return url
+}
+
+// scaleToken creates an admin account and an API token for it.
+func scaleToken(t *testing.T, pgURL string) string {
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, err := st.CreateUser(ctx, store.User{Username: "scaleadmin", Role: "admin", PasswordHash: auth.HashPassword("Xiangjiang-2020")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash := auth.NewToken()
+	if _, err := st.CreateToken(ctx, store.Token{UserID: id, Name: "scale", Hash: hash, Scopes: []string{"devices:read", "devices:write"}}); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// scaleGet asks a web process and returns the status and body.
+func scaleGet(url, token string) (int, string, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// TestScaledRollingRestart restarts two workers and then two web
+// processes one at a time (SIGTERM, start again) under load, on the local
+// NATS server and PostgreSQL. Throughout, the web process that is up
+// serves the UI and the device list, whose presence comes from the gateway
+// over NATS, and its event stream carries live frames; afterwards every
+// acknowledged frame is in PostgreSQL exactly once. A command to a device
+// sent through a web process reaches the gateway holding its connection.
+func TestScaledRollingRestart(t *testing.T) {
+	natsURL := scaleLocalNATS(t)
+	const devices = 20
+	in := scaleSetup(t, natsURL, 1, devices)
+	token := scaleToken(t, in.pgURL)
+	bin := scaleBinary(t)
+	gw := scaleStart(t, bin, "gateway", in.args...)
+	wk := []*scaleProc{scaleStart(t, bin, "worker", in.args...), scaleStart(t, bin, "worker", in.args...)}
+	web := []*scaleProc{scaleStart(t, bin, "web", in.args...), scaleStart(t, bin, "web", in.args...)}
+
+	acks := &scaleAcks{seen: map[string]int{}}
+	done := make(chan *loadgen.Result, 1)
+	go func() {
+		res, err := loadgen.Run(context.Background(), loadgen.Config{Addr: gw.gateway, Conns: devices,
+			Duration: 16 * time.Second, Rate: 1000, MNPrefix: scaleMNPrefix, OnAck: acks.add})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+
+	// The poller asks whichever web process is not being restarted.
+	var mu sync.Mutex
+	up := web[1]
+	polls, online := 0, 0
+	stopPoll := make(chan struct{})
+	pollDone := make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		for {
+			select {
+			case <-stopPoll:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			mu.Lock()
+			w := up
+			mu.Unlock()
+			code, body, err := scaleGet("http://"+w.http+"/", "")
+			if err != nil || code != 200 {
+				t.Errorf("UI at %s: %d %v", w.http, code, err)
+				continue
+			}
+			code, body, err = scaleGet("http://"+w.http+"/api/v1/devices?online=true", token)
+			if err != nil || code != 200 {
+				t.Errorf("device list at %s: %d %v %s", w.http, code, err, body)
+				continue
+			}
+			mu.Lock()
+			polls++
+			if strings.Count(body, `"online":true`) > 0 {
+				online++
+			}
+			mu.Unlock()
+		}
+	}()
+	restart := func(procs []*scaleProc, i int, role string) {
+		time.Sleep(1500 * time.Millisecond)
+		before := acks.count()
+		procs[i].stop()
+		procs[i] = scaleStart(t, bin, role, in.args...)
+		t.Logf("restarted %s %d (%d frames acknowledged meanwhile)", role, i, acks.count()-before)
+	}
+	restart(wk, 0, "worker")
+	restart(wk, 1, "worker")
+	restart(web, 0, "web")
+	mu.Lock()
+	up = web[0]
+	mu.Unlock()
+	restart(web, 1, "web")
+
+	// Live frames reach a browser through the restarted web process.
+	req, _ := http.NewRequest("GET", "http://"+web[1].http+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", resp, err)
+	}
+	frameEvent := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if sc.Text() == "event: frame" {
+				frameEvent <- true
+				return
+			}
+		}
+		frameEvent <- false
+	}()
+	select {
+	case ok := <-frameEvent:
+		if !ok {
+			t.Error("the event stream ended without a frame event")
+		}
+	case <-time.After(8 * time.Second):
+		t.Error("no live frame event within 8 s from the restarted web process")
+	}
+	resp.Body.Close()
+
+	// A platform command through a web process reaches the device's
+	// gateway: the load generator's devices do not answer commands, so
+	// it is sent and then times out, but it is not "offline".
+	body := strings.NewReader(`{"cn":"1061","params":{"RtdInterval":"30"}}`)
+	req, _ = http.NewRequest("POST", "http://"+web[0].http+"/api/v1/devices/"+scaleMN(0)+"/commands", body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 && resp.StatusCode != 201 && resp.StatusCode != 202 {
+			t.Errorf("command through the web process: %s %s", resp.Status, b)
+		} else if !strings.Contains(string(b), scaleMN(0)+"/") {
+			t.Errorf("command answer %s names no command of %s", b, scaleMN(0))
+		}
+	}
+	// A device no gateway holds is offline, said plainly.
+	body = strings.NewReader(`{"cn":"1061","params":{"RtdInterval":"30"}}`)
+	req, _ = http.NewRequest("POST", "http://"+web[0].http+"/api/v1/devices/"+scaleMN(devices+5)+"/commands", body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("command to an unknown device: %s %s", resp.Status, b)
+		}
+	}
+
+	res := <-done
+	close(stopPoll)
+	<-pollDone
+	mu.Lock()
+	t.Logf("load: %d sent, %d acknowledged, errors %v; %d polls of the web processes, %d saw devices online", res.Sent, res.Acked, res.Errors, polls, online)
+	if polls < 20 || online < polls/2 {
+		t.Errorf("%d polls, %d with devices online: the web processes did not see the gateway's presence", polls, online)
+	}
+	mu.Unlock()
+	scaleDrain(t, natsURL, in, 30*time.Second)
 	scaleVerify(t, in, acks)
 }

@@ -5,10 +5,10 @@
 //
 // Subjects, below the installation's prefix:
 //
-//   - "<prefix>.rpc.gateway": every gateway answers (presence, waiting
+//   - "<prefix>-rpc.gateway": every gateway answers (presence, waiting
 //     devices, command history, forgetting a device just registered); the
 //     client gathers the answers for a short window and merges them.
-//   - "<prefix>.rpc.device.<MN>": only the gateway that holds MN's
+//   - "<prefix>-rpc.device.<MN>": only the gateway that holds MN's
 //     connection answers (send a command, wait for it); the others stay
 //     silent, so a request nobody answers means the device is offline.
 //
@@ -43,6 +43,7 @@ type Gateway interface {
 	CommandByID(id string) (gateway.Command, error)
 	WaitCommand(ctx context.Context, id string) (gateway.Command, error)
 	Forget(mn string)
+	Connected(mn string) bool
 }
 
 type request struct {
@@ -63,9 +64,12 @@ type reply struct {
 	Kind     string             `json:"kind,omitempty"` // "invalid", "deadline", "" for others
 }
 
-func allSubject(prefix string) string        { return prefix + ".rpc.gateway" }
-func deviceSubject(prefix, mn string) string { return prefix + ".rpc.device." + mn }
-func deviceSubjectAll(prefix string) string  { return prefix + ".rpc.device.*" }
+// The request subjects start with "<prefix>-rpc", not "<prefix>.": the
+// installation's stream holds "<prefix>.>", and would both store the
+// requests and answer them with its own publish acknowledgement.
+func allSubject(prefix string) string        { return prefix + "-rpc.gateway" }
+func deviceSubject(prefix, mn string) string { return prefix + "-rpc.device." + mn }
+func deviceSubjectAll(prefix string) string  { return prefix + "-rpc.device.*" }
 func validMN(mn string) bool                 { return mn != "" && !strings.ContainsAny(mn, ".*> \t\r\n") }
 func mnOfCommand(id string) (string, bool) {
 	mn, _, ok := strings.Cut(id, "/")
@@ -117,6 +121,9 @@ func Serve(nc *nats.Conn, prefix string, gw Gateway) (stop func(), err error) {
 		}
 		switch req.Op {
 		case "send":
+			if !gw.Connected(req.MN) {
+				return // the gateway holding the connection answers
+			}
 			ctx, cancel := withWait(req.WaitMS)
 			defer cancel()
 			c, err := gw.Send(ctx, req.MN, req.CN, req.Params)
@@ -371,6 +378,7 @@ func (c *Client) device(ctx context.Context, mn string, req request) (reply, err
 	if err := json.Unmarshal(m.Data, &r); err != nil {
 		return reply{}, fmt.Errorf("remote: answer: %w", err)
 	}
+
 	if r.Err != "" {
 		return r, errors.New(r.Err)
 	}
