@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -711,4 +712,51 @@ func TestScaledRollingRestart(t *testing.T) {
 	mu.Unlock()
 	scaleDrain(t, natsURL, in, 30*time.Second)
 	scaleVerify(t, in, acks)
+}
+
+// The deployment's example configuration (deploy/config) is what every
+// role reads: each role accepts the shared file and its environment file,
+// and the values arrive.
+func TestScaledDeployConfigParses(t *testing.T) {
+	for _, role := range []string{roleGateway, roleWorker, roleWeb} {
+		envFile, err := os.ReadFile(filepath.Join("..", "..", "deploy", "config", role+".env"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars := map[string]string{"ECOWATCH_CONFIG": filepath.Join("..", "..", "deploy", "config", "ecowatch.conf")}
+		for _, line := range strings.Split(string(envFile), "\n") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(line, "#") {
+				vars[k] = v
+			}
+		}
+		fs := flag.NewFlagSet(role, flag.ContinueOnError)
+		var s serveSettings
+		s.flags(fs)
+		scaleRoleDefaults(fs, role)
+		if err := parseSettings(fs, nil, func(k string) string { return vars[k] }); err != nil {
+			t.Fatalf("%s: %v", role, err)
+		}
+		if s.Scale.Replicas != 3 || !strings.HasPrefix(s.Postgres, "postgres://") || strings.Count(s.NATS, "nats://") != 3 {
+			t.Fatalf("%s: settings %+v", role, s)
+		}
+		want := map[string]string{roleGateway: "127.0.0.1:8081", roleWorker: "127.0.0.1:8082", roleWeb: ":8080"}[role]
+		if s.HTTPAddr != want {
+			t.Errorf("%s: http-addr %q, want %q from %s.env", role, s.HTTPAddr, want, role)
+		}
+		o := s.Scale.busOptions(s, role)
+		if o.Replicas != 3 || o.MaxAge != 168*time.Hour || o.MaxBatch != 2000 || o.Name != "ecowatch-"+role {
+			t.Errorf("%s: bus options %+v", role, o)
+		}
+	}
+}
+
+// A role refuses to start without PostgreSQL and NATS, saying so, rather
+// than running a second embedded installation.
+func TestScaledRoleNeedsPostgresAndNATS(t *testing.T) {
+	for _, role := range []string{roleGateway, roleWorker, roleWeb} {
+		out, code := serveCLI(t, role, "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(out, "needs --postgres and --nats") {
+			t.Errorf("%s without PostgreSQL and NATS: %d %s", role, code, out)
+		}
+	}
 }
