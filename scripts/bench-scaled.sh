@@ -105,8 +105,13 @@ scaled() {
 	pg=$(psql -qtA "$PG" -c "SELECT string_agg('postgres=' || pid, ',') FROM pg_stat_activity WHERE application_name = 'ecowatch-bench'")
 	"$BIN" "${bench[@]}" --addr "127.0.0.1:$gp" --server-pid "$gw" \
 		--pids "gateway=$gw,worker=$worker,nats=$nats${pg:+,$pg}" --nats "$nurl"
-	kill "$gw" "$worker" "$nats"
-	wait "$gw" "$worker" "$nats" 2>/dev/null || true
+	# In the order of a planned stop: devices' side first, the bus last.
+	kill "$gw"
+	wait "$gw" 2>/dev/null || true
+	kill "$worker"
+	wait "$worker" 2>/dev/null || true
+	kill "$nats"
+	wait "$nats" 2>/dev/null || true
 }
 
 echo

@@ -744,7 +744,7 @@ func TestScaledDeployConfigParses(t *testing.T) {
 			t.Errorf("%s: http-addr %q, want %q from %s.env", role, s.HTTPAddr, want, role)
 		}
 		o := s.Scale.busOptions(s, role)
-		if o.Replicas != 3 || o.MaxAge != 168*time.Hour || o.MaxBatch != 2000 || o.Name != "ecowatch-"+role {
+		if o.Replicas != 3 || o.MaxAge != 48*time.Hour || o.MaxBatch != 2000 || o.Name != "ecowatch-"+role {
 			t.Errorf("%s: bus options %+v", role, o)
 		}
 	}
