@@ -763,3 +763,22 @@ func TestScaledRoleNeedsPostgresAndNATS(t *testing.T) {
 		}
 	}
 }
+
+// A serve part runs everywhere under serve, in the workers by default, and
+// in the roles it names otherwise.
+func TestScaledServePartRoles(t *testing.T) {
+	def := servePart{name: "engine"}
+	web := servePart{name: "cache", roles: []string{roleWeb, roleWorker}}
+	for _, c := range []struct {
+		p    servePart
+		role string
+		want bool
+	}{
+		{def, "", true}, {def, roleWorker, true}, {def, roleGateway, false}, {def, roleWeb, false},
+		{web, "", true}, {web, roleWeb, true}, {web, roleWorker, true}, {web, roleGateway, false},
+	} {
+		if got := c.p.runsIn(c.role); got != c.want {
+			t.Errorf("%s in role %q: %v, want %v", c.p.name, c.role, got, c.want)
+		}
+	}
+}
