@@ -12,6 +12,7 @@ import (
 	"ecowatch/auth"
 	"ecowatch/registry"
 	"ecowatch/store"
+	"ecowatch/targets/cnemc"
 )
 
 // airFactor maps the HJ 212 codes of the six AQI pollutants (HJ 212-2017
@@ -156,6 +157,8 @@ type LatestAQI struct {
 	AQI   *int      `json:"aqi"`
 	Level int       `json:"level"`
 	Color string    `json:"color"`
+	// Primary is the primary pollutant, for the public air page.
+	Primary []string `json:"primary_pollutant"`
 }
 
 type airResult struct {
@@ -231,7 +234,7 @@ func (a *API) readAir(ctx context.Context) (*airResult, error) {
 	byCity := map[string][]hourly{}
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
 	for _, pt := range s.pointList {
-		if pt.Kind != registry.KindAirStation {
+		if pt.Kind != registry.KindAirStation || cnemc.IsCityPoint(pt.Code) {
 			continue
 		}
 		h, err := a.readHourly(ctx, pt.Code, from, to)
@@ -239,8 +242,9 @@ func (a *API) readAir(ctx context.Context) (*airResult, error) {
 			return nil, err
 		}
 		if t := latestHour(h); t != 0 {
-			v, l := viewResult(hourAQI(h, t))
-			res.stations[pt.Code] = LatestAQI{Time: time.Unix(t, 0).In(store.CST), AQI: v, Level: l.Number, Color: colour(l)}
+			r := hourAQI(h, t)
+			v, l := viewResult(r)
+			res.stations[pt.Code] = LatestAQI{Time: time.Unix(t, 0).In(store.CST), AQI: v, Level: l.Number, Color: colour(l), Primary: pollutants(r.Primary)}
 		}
 		// The city average leaves out background (对照) stations
 		// (HJ 663-2013 §4.2: urban assessment points only).
@@ -324,7 +328,7 @@ func (a *API) stations(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 	region := r.URL.Query().Get("region")
 	var out []StationView
 	for _, pt := range s.pointList {
-		if pt.Kind != registry.KindAirStation || region != "" && cityOf(pt.RegionCode) != cityOf(region) {
+		if pt.Kind != registry.KindAirStation || cnemc.IsCityPoint(pt.Code) || region != "" && cityOf(pt.RegionCode) != cityOf(region) {
 			continue
 		}
 		v := StationView{Code: pt.Code, Name: pt.Name, Region: pt.RegionCode, City: cityOf(pt.RegionCode), Lon: pt.Lon, Lat: pt.Lat,
@@ -437,7 +441,7 @@ func (a *API) citySeries(w http.ResponseWriter, r *http.Request, _ auth.Principa
 	for _, pt := range s.pointList {
 		// HJ 663-2013 §4.2: the city's assessment leaves out background
 		// (对照) stations.
-		if pt.Kind != registry.KindAirStation || pt.Background || cityOf(pt.RegionCode) != code {
+		if pt.Kind != registry.KindAirStation || cnemc.IsCityPoint(pt.Code) || pt.Background || cityOf(pt.RegionCode) != code {
 			continue
 		}
 		h, err := a.readHourly(r.Context(), pt.Code, from.Add(-24*time.Hour), to)

@@ -31,6 +31,7 @@ import (
 	"ecowatch/bus"
 	"ecowatch/gateway"
 	"ecowatch/store"
+	"ecowatch/targets/repo"
 )
 
 // Prefix is where the API is mounted.
@@ -74,6 +75,10 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (only
 	// behind a reverse proxy that sets it) for throttling and the audit.
 	TrustProxy bool
+	// OpenData configures the public open data routes (opendata.go); the zero value uses the defaults.
+	OpenData OpenDataConfig
+	// Targets is the targets feature's service; nil builds one over the store.
+	Targets *repo.Service
 }
 
 // Access says who may call a route.
@@ -129,6 +134,8 @@ type API struct {
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
+
+	opendata *opendataState
 }
 
 var (

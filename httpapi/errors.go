@@ -10,7 +10,7 @@ import (
 	"ecowatch/store"
 )
 
-// Error codes of the API contract (docs/api-contract: "Errors"). A code is
+// Error codes of the API contract (the OpenAPI document's Error schema). A code is
 // stable; the messages may change.
 const (
 	CodeBadRequest      = "bad_request"

@@ -79,6 +79,8 @@ demo_setup() {
     node "$feeder" registry "$dir" "$DEMO_ENTERPRISES" "$DEMO_SEED" "$dir/points.json"
     "$bin" registry import --data-dir "$dir" "$dir"/registry-*.csv >/dev/null
   fi
+  # Targets (issue 8): the real Changsha release of 2019-12…2020-06, and the other 13 cities derived from it (labelled simulated).
+  "$bin" import cnemc --simulate-others --data-dir "$dir" "$(dirname "${BASH_SOURCE[0]}")/../targets/cnemc/testdata/changsha-hourly-2019-12-to-2020-06.csv" 2>"$dir/import-cnemc.log" || die "import cnemc failed (log: $dir/import-cnemc.log)"
   # Two enterprises from the imported registry: the enterprise user's own
   # and another one (the browser tests check the second is refused).
   "$bin" registry list enterprises --json --data-dir "$dir" >"$dir/enterprises.json"

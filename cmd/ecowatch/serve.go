@@ -77,6 +77,8 @@ type serveSettings struct {
 	TrustProxy bool
 
 	Scale scaleSettings
+
+	OpenData, OpenDataPolicy string // issue 12: opendata.ParseSettings and ParsePolicy syntax
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -103,6 +105,8 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 		"how long data is kept, by kind (store.ParseRetention syntax), or off")
 	fs.DurationVar(&s.RetentionEvery, "retention-every", 6*time.Hour, "how often old data is purged")
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
+	fs.StringVar(&s.OpenData, "opendata", "", "open data limits and bulk files, e.g. anonymous=120/m,key=1200/m,token=12000/m,settle=72h,bulk-every=1h,bulk-days=31 (or bulk-every=off)")
+	fs.StringVar(&s.OpenDataPolicy, "opendata-policy", "", "changes to what is published, e.g. enterprise.address=hidden,point_kind.power_use=public (GET /api/v1/open/policy lists the fields)")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 	s.Scale.flags(fs)
 }
