@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,5 +198,46 @@ func TestClientReachesTheRightGateway(t *testing.T) {
 	}
 	if len(registered) != 1 || len(c.Waiting()) != 0 {
 		t.Fatalf("after registering: registered %v, waiting %+v", registered, c.Waiting())
+	}
+}
+
+// fakeGateway has only a presence table.
+type fakeGateway struct {
+	presence []gateway.Presence
+}
+
+func (f fakeGateway) Presence() []gateway.Presence { return f.presence }
+func (fakeGateway) Waiting() []gateway.Waiting     { return nil }
+func (fakeGateway) Send(context.Context, string, string, []gateway.Param) (gateway.Command, error) {
+	return gateway.Command{}, gateway.ErrOffline
+}
+func (fakeGateway) Commands(string) []gateway.Command { return nil }
+func (fakeGateway) CommandByID(string) (gateway.Command, error) {
+	return gateway.Command{}, gateway.ErrNoCommand
+}
+func (fakeGateway) WaitCommand(context.Context, string) (gateway.Command, error) {
+	return gateway.Command{}, gateway.ErrNoCommand
+}
+func (fakeGateway) Forget(string)         {}
+func (fakeGateway) Connected(string) bool { return false }
+
+// A gateway's presence table of a whole node (15,000 devices, megabytes of
+// JSON, above NATS's 1 MB payload limit) reaches the client complete.
+func TestPresenceLargerThanOneMessage(t *testing.T) {
+	nc := natsConn(t)
+	p := prefix(t)
+	var f fakeGateway
+	for i := range 15000 {
+		f.presence = append(f.presence, gateway.Presence{MN: fmt.Sprintf("MN%012d", i), Online: true,
+			Remote: "10.1.2.3:40000", LastError: strings.Repeat("x", 120)})
+	}
+	stop, err := remote.Serve(nc, p, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	got := (&remote.Client{Conn: nc, Prefix: p}).Presence()
+	if len(got) != len(f.presence) {
+		t.Fatalf("%d presence entries arrived of %d", len(got), len(f.presence))
 	}
 }
