@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"ecowatch/alarm"
 	"ecowatch/auth"
 	"ecowatch/bus"
 	"ecowatch/gateway"
@@ -79,6 +80,11 @@ type Config struct {
 	OpenData OpenDataConfig
 	// Targets is the targets feature's service; nil builds one over the store.
 	Targets *repo.Service
+
+	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
+	// Alarms is the alarm engine (serve's alarms part); nil serves the
+	// stored alarms over the store's SQL handle without live evaluation.
+	Alarms *alarm.Engine
 }
 
 // Access says who may call a route.
@@ -132,10 +138,14 @@ type API struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
+	alarms alarmsState // the alarms feature (alarms.go)
+
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc
 
-	opendata *opendataState
+	opendata    *opendataState
+	inspections *inspectionsState // random inspections (inspections.go)
+	cases       *casesState       // the cases and complaints feature (cases.go)
 }
 
 var (

@@ -89,6 +89,8 @@ demo_setup() {
   [ "$(echo "$codes" | wc -l)" -eq 2 ] || die "the import gave fewer than two enterprises"
   echo "$codes" | sed -n 1p >"$dir/enterprise"
   echo "$codes" | sed -n 2p >"$dir/other-enterprise"
+  if has_command "$bin" case; then "$bin" case demo --data-dir "$dir" >/dev/null; fi # demonstration cases (issue 7)
+  "$bin" alarm set --data-dir "$dir" flag-too-long for=30s >/dev/null # demo: the simulator's fault flags (D) alarm within a minute, not 2 h
   { demo_roles; echo "enterprise enterprise - $(cat "$dir/enterprise") 企业用户"; } |
     while read -r user role region ent name; do
       args=(user add "$user" --data-dir "$dir" --role "$role" --display-name "$name")
@@ -97,6 +99,7 @@ demo_setup() {
       # The password goes in on standard input, never on a command line.
       echo "$pw" | "$bin" "${args[@]}" >/dev/null || die "could not create account $user"
     done
+  if has_command "$bin" inspect; then for o in officer officer2; do "$bin" inspect officer "$o" --name "长沙市执法人员 $o" --region 430100 --certificate "湘执-$o" --data-dir "$dir" >/dev/null || die "could not add inspector $o"; done; fi
 }
 
 # demo_serve BIN DIR HTTP GATEWAY: start the server in the background, wait

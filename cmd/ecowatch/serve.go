@@ -79,6 +79,11 @@ type serveSettings struct {
 	Scale scaleSettings
 
 	OpenData, OpenDataPolicy string // issue 12: opendata.ParseSettings and ParsePolicy syntax
+	CaseEscalateEvery        time.Duration
+
+	AlarmTick     time.Duration
+	AlarmSMTP     string
+	AlarmMailFrom string
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -107,8 +112,12 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
 	fs.StringVar(&s.OpenData, "opendata", "", "open data limits and bulk files, e.g. anonymous=120/m,key=1200/m,token=12000/m,settle=72h,bulk-every=1h,bulk-days=31 (or bulk-every=off)")
 	fs.StringVar(&s.OpenDataPolicy, "opendata-policy", "", "changes to what is published, e.g. enterprise.address=hidden,point_kind.power_use=public (GET /api/v1/open/policy lists the fields)")
+	fs.DurationVar(&s.AlarmTick, "alarm-tick", 15*time.Second, "how often the time-driven alarm rules (offline, missing data, facility off, city AQI) are evaluated")
+	fs.StringVar(&s.AlarmSMTP, "alarm-smtp", "", "SMTP server host:port for alarm e-mail (empty: no e-mail)")
+	fs.StringVar(&s.AlarmMailFrom, "alarm-mail-from", "ecowatch@localhost", "sender address of alarm e-mail")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 	s.Scale.flags(fs)
+	fs.DurationVar(&s.CaseEscalateEvery, "case-escalate-every", 10*time.Minute, "how often overdue cases are escalated (0: never)")
 }
 
 // Main is `ecowatch serve` as a value: tests start it on port 0 in a temp
