@@ -47,6 +47,23 @@ var KindNames = map[Kind]string{
 	RadioactiveSource:  "移动高风险放射源",
 }
 
+// CaseCategory is the rectification-case category (air, water, soil,
+// solid-waste, ecology, noise, radiation) of a hazard at a source of kind
+// k: what it would pollute first. Chemical plants, ports, transport and
+// sewage plants threaten rivers (§20 puts the Yangtze first); tailings
+// ponds and fuel stations the soil and groundwater below them.
+func (k Kind) CaseCategory() string {
+	switch k {
+	case TailingsPond, FuelGasStation:
+		return "soil"
+	case WasteFacility:
+		return "solid-waste"
+	case RadioactiveSource:
+		return "radiation"
+	}
+	return "water"
+}
+
 // ParseKind accepts a kind's name.
 func ParseKind(s string) (Kind, error) {
 	for _, k := range Kinds {

@@ -425,7 +425,7 @@ func (a *API) emergencyOpenCase(ctx context.Context, r *http.Request, p auth.Pri
 		sev = "high"
 	}
 	cid, err := a.cfg.Cases.OpenCase(ctx, CaseRequest{Source: "hazard", SourceRef: "hazard:" + strconv.FormatInt(h.ID, 10),
-		Title: s.Name + "：" + h.Item, Description: h.Note, Category: "emergency-risk", Severity: sev, RegionCode: s.RegionCode,
+		Title: s.Name + "：" + h.Item, Description: h.Note, Category: s.Kind.CaseCategory(), Severity: sev, RegionCode: s.RegionCode,
 		EnterpriseCode: s.EnterpriseCode, Deadline: a.now().AddDate(0, 1, 0), Actor: p.Username, Remote: a.remote(r)})
 	if err != nil {
 		return 0, err

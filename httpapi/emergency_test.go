@@ -350,6 +350,10 @@ func TestEmergencyHazardsBecomeCases(t *testing.T) { testEmergencyHazardsBecomeC
 
 func testEmergencyHazardsBecomeCases(t *testing.T, f *fixture) {
 	ctx := context.Background()
+	// First without the cases feature, then with a recording fake, then
+	// with the real one.
+	realCases := f.api.cfg.Cases
+	f.api.cfg.Cases = nil
 	em := f.api.cfg.Emergency
 	a := emergency.Actor{Name: "test"}
 	src, _ := em.AddSource(ctx, emergency.RiskSource{Kind: emergency.TailingsPond, Name: "芙蓉尾矿库", RegionCode: storetest.County, Lon: 113.0, Lat: 28.2,
@@ -368,14 +372,14 @@ func testEmergencyHazardsBecomeCases(t *testing.T, f *fixture) {
 	if l := emergencyDecode[ListView[emergency.Campaign]](t, res, body, 200); l.Total != 0 {
 		t.Errorf("株洲 lists %d campaigns", l.Total)
 	}
-	results, _ := json.Marshal(emergencyResults(emergency.TailingsPond, "dam"))
+	results, _ := json.Marshal(emergencyResults(emergency.TailingsPond, "dam", "seepage"))
 	// Without the cases feature the hazard is kept and the case waits.
 	res, body = f.do(t, f.creds["enforcement"], "POST", fmt.Sprintf("/emergency/campaigns/%d/checks", c.ID), fmt.Sprintf(`{"source_id":%d,"results":%s}`, src.ID, results))
 	out := emergencyDecode[struct {
 		Hazards []emergency.HazardRow `json:"hazards"`
 		Note    string                `json:"note"`
 	}](t, res, body, 201)
-	if len(out.Hazards) != 1 || out.Hazards[0].CaseID != 0 || out.Note == "" {
+	if len(out.Hazards) != 2 || out.Hazards[0].CaseID != 0 || out.Note == "" {
 		t.Fatalf("check %+v", out)
 	}
 	hz := out.Hazards[0].ID
@@ -390,6 +394,18 @@ func testEmergencyHazardsBecomeCases(t *testing.T, f *fixture) {
 	if h.CaseID != 101 || len(cases.got) != 1 || cases.got[0].Source != "hazard" || cases.got[0].SourceRef != fmt.Sprintf("hazard:%d", hz) ||
 		cases.got[0].Severity != "high" || cases.got[0].RegionCode != storetest.County || cases.got[0].Actor != "officer" {
 		t.Errorf("case %+v %+v", h, cases.got)
+	}
+	// The real cases feature: the second hazard becomes a soil case.
+	f.api.cfg.Cases = realCases
+	hz2 := out.Hazards[1].ID
+	res, body = f.do(t, f.creds["enforcement"], "POST", fmt.Sprintf("/emergency/hazards/%d/case", hz2), "")
+	h2 := emergencyDecode[emergency.HazardRow](t, res, body, 200)
+	if h2.CaseID == 0 {
+		t.Fatalf("hazard %d opened no case: %s", hz2, body)
+	}
+	if res, body := f.do(t, f.creds["city"], "GET", fmt.Sprintf("/cases/%d", h2.CaseID), ""); res.StatusCode != 200 ||
+		!strings.Contains(body, `"source":"hazard"`) || !strings.Contains(body, `"category":"soil"`) {
+		t.Errorf("the hazard's case: %d %s", res.StatusCode, body)
 	}
 	// A malformed check is a clear 422.
 	res, body = f.do(t, f.creds["enforcement"], "POST", fmt.Sprintf("/emergency/campaigns/%d/checks", c.ID), fmt.Sprintf(`{"source_id":%d,"results":[{"code":"dam","ok":true}]}`, src.ID))
