@@ -44,6 +44,10 @@ func (s *Server) Forget(mn string) {
 	s.waiting.remove(mn)
 }
 
+// Connected reports whether mn has an open connection to this server: in
+// a scaled deployment only that gateway can send it a command.
+func (s *Server) Connected(mn string) bool { return s.connFor(mn) != nil }
+
 // DeviceRequest is the JSON body of POST /api/devices.
 type DeviceRequest struct {
 	MN             string `json:"mn"`

@@ -69,6 +69,12 @@ const messageVersion = 2
 // encoded Message.
 var ErrBadMessage = errors.New("gateway: bad message encoding")
 
+// ErrNewerMessage is returned by UnmarshalBinary for a message of a later
+// format version than this build reads (a gateway upgraded before the
+// workers): the consumer must leave it on the bus for an upgraded worker,
+// not drop a frame whose device was acknowledged. It wraps ErrBadMessage.
+var ErrNewerMessage = fmt.Errorf("%w: newer format than this build reads", ErrBadMessage)
+
 // AppendBinary appends m's encoding to b. The format is a version byte,
 // then varint-length-prefixed fields in a fixed order; it is private to the
 // gateway and its consumers, and versioned so both ends can evolve.
@@ -87,6 +93,9 @@ func (m *Message) AppendBinary(b []byte) []byte {
 // UnmarshalBinary decodes what AppendBinary wrote. Raw is a copy, so b may
 // be reused afterwards.
 func (m *Message) UnmarshalBinary(b []byte) error {
+	if len(b) > 0 && b[0] > messageVersion && b[0] < 16 {
+		return fmt.Errorf("%w: version %d", ErrNewerMessage, b[0])
+	}
 	if len(b) == 0 || (b[0] != messageVersion && b[0] != 1) {
 		return fmt.Errorf("%w: unknown version", ErrBadMessage)
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"sort"
 	"sync"
@@ -42,13 +43,20 @@ func (s *Server) publishEvents() {
 	for {
 		select {
 		case e := <-s.events:
-			s.publishEvent(e)
+			ctx, cancel := contextWithTimeout(s.cfg.PublishTimeout)
+			s.publishEvent(ctx, e)
+			cancel()
 		case <-s.bgCtx.Done():
-			// Drain what was queued before the shutdown.
+			// Drain what was queued before the shutdown, within one
+			// PublishTimeout in all: with the bus unreachable (a NATS
+			// cluster stopped first) thousands of queued events must not
+			// each wait the full timeout and hold the shutdown for hours.
+			ctx, cancel := contextWithTimeout(s.cfg.PublishTimeout)
+			defer cancel()
 			for {
 				select {
 				case e := <-s.events:
-					s.publishEvent(e)
+					s.publishEvent(ctx, e)
 				default:
 					return
 				}
@@ -57,10 +65,8 @@ func (s *Server) publishEvents() {
 	}
 }
 
-func (s *Server) publishEvent(e Event) {
+func (s *Server) publishEvent(ctx context.Context, e Event) {
 	b, _ := json.Marshal(e)
-	ctx, cancel := contextWithTimeout(s.cfg.PublishTimeout)
-	defer cancel()
 	if err := s.cfg.Bus.Publish(ctx, EventSubject(e.Kind, e.MN), b); err != nil {
 		s.m.dropped.Inc()
 		s.log.Warn("gateway event publish", "kind", e.Kind, "mn", e.MN, "err", err)

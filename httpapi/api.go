@@ -27,9 +27,12 @@ import (
 	"sync"
 	"time"
 
+	"ecowatch/alarm"
 	"ecowatch/auth"
 	"ecowatch/bus"
+	"ecowatch/emergency"
 	"ecowatch/gateway"
+	"ecowatch/plan"
 	"ecowatch/store"
 	"ecowatch/targets/repo"
 )
@@ -81,6 +84,13 @@ type Config struct {
 	Targets *repo.Service
 
 	CaseFiles string // attachments of cases and complaints; "": a temporary directory (tests)
+	// Alarms is the alarm engine (serve's alarms part); nil serves the
+	// stored alarms over the store's SQL handle without live evaluation.
+	Alarms *alarm.Engine
+
+	// Emergency and Plan (issue 11); nil: built over the store's SQL.
+	Emergency *emergency.Repo
+	Plan      *plan.Repo
 }
 
 // Access says who may call a route.
@@ -133,6 +143,8 @@ type API struct {
 	// closing ends the event streams on Shutdown.
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	alarms alarmsState // the alarms feature (alarms.go)
 
 	outlineMu sync.Mutex
 	outlines  sync.Map // region code → *outlineDoc

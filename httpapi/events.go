@@ -98,8 +98,8 @@ func frameEvent(data []byte) (FrameEventView, bool) {
 // events streams live events as Server-Sent Events (WHATWG HTML §9.2):
 // `device` events from the gateway and `frame` events with the latest
 // values of each device (at most one per device every frameEvery), both
-// filtered to the devices the principal may see. `alarm` events are
-// reserved in the contract; alarms come with the alarm engine.
+// filtered to the devices the principal may see, and `alarm` events of
+// the alarm engine in the principal's scope (alarms.go).
 func (a *API) events(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -138,6 +138,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p auth.Principal) e
 		}
 		defer unsub()
 	}
+	alarms, unsubAlarms, err := a.alarmsFeed(p)
+	if err != nil {
+		return err
+	}
+	defer unsubAlarms()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -187,6 +192,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p auth.Principal) e
 					n++
 				}
 			}
+		case v := <-alarms:
+			send("alarm", v)
 		case <-dropped:
 			send("dropped", map[string]any{"type": "dropped", "time": a.now().In(store.CST)})
 		case e := <-ch:

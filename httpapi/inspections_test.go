@@ -168,6 +168,10 @@ func inspectionsRequest(t *testing.T, f *fixture, key string) (method, path, bod
 func TestInspectionsWorkflow(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	// First without the cases feature (the record is kept, the case
+	// waits), then with it: the waiting case opens.
+	cases := f.api.cfg.Cases
+	f.api.cfg.Cases = nil
 	repo := inspectstore.New(f.st.(store.SQLer).SQL(), nil)
 	for _, o := range []inspect.Officer{
 		{ID: "officer", Name: "执法甲", Region: storetest.County, Certificate: "湘001", Available: true},
@@ -241,6 +245,19 @@ func TestInspectionsWorkflow(t *testing.T) {
 	res, body = f.do(t, officer, "POST", fmt.Sprintf("/inspections/tasks/%d/case", task.ID), "")
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "cases feature") {
 		t.Errorf("case without the cases feature: %d %s", res.StatusCode, body)
+	}
+	f.api.cfg.Cases = cases
+	res, body = f.do(t, officer, "POST", fmt.Sprintf("/inspections/tasks/%d/case", task.ID), "")
+	var withCase struct {
+		CaseID int64 `json:"case_id"`
+	}
+	json.Unmarshal([]byte(body), &withCase)
+	if res.StatusCode != 200 || withCase.CaseID == 0 {
+		t.Fatalf("case with the cases feature: %d %s", res.StatusCode, body)
+	}
+	if res, body := f.do(t, f.creds["city"], "GET", fmt.Sprintf("/cases/%d", withCase.CaseID), ""); res.StatusCode != 200 ||
+		!strings.Contains(body, `"source":"inspection"`) || !strings.Contains(body, "CEMS") {
+		t.Errorf("the inspection's case: %d %s", res.StatusCode, body)
 	}
 
 	// Published now (every task done): result and snapshots public; the

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,10 +369,12 @@ func opendataServer(t *testing.T, f *fixture, cfg OpenDataConfig, now func() tim
 func TestOpenDataRateLimitsAndKeys(t *testing.T) { testOpenDataRateLimitsAndKeys(t, newFixture(t)) }
 
 func testOpenDataRateLimitsAndKeys(t *testing.T, f *fixture) {
-	clock := time.Date(2026, 11, 29, 10, 0, 0, 0, store.CST)
+	// The clock is read by the API's background refreshes too: atomic.
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 29, 10, 0, 0, 0, store.CST).UnixNano())
 	set := opendata.DefaultSettings
 	set.Anonymous, set.Key = opendata.Rate{N: 3, Per: time.Minute}, opendata.Rate{N: 6, Per: time.Minute}
-	srv := opendataServer(t, f, OpenDataConfig{Settings: set}, func() time.Time { return clock })
+	srv := opendataServer(t, f, OpenDataConfig{Settings: set}, func() time.Time { return time.Unix(0, clock.Load()).In(store.CST) })
 	call := func(method, path, key, body string) (*http.Response, string) {
 		req, _ := http.NewRequest(method, srv.URL+Prefix+path, strings.NewReader(body))
 		if key != "" {
@@ -394,13 +397,13 @@ func testOpenDataRateLimitsAndKeys(t *testing.T, f *fixture) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "20" || errorCode(t, body) != CodeRateLimited {
 		t.Fatalf("4th anonymous request in a minute: %d Retry-After %q %s, want 429 after 20 s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
-	clock = clock.Add(20 * time.Second)
+	clock.Add(int64(20 * time.Second))
 	if res, _ := call("GET", "/open/stations", "", ""); res.StatusCode != 200 {
 		t.Errorf("after Retry-After: %d", res.StatusCode)
 	}
 	// A key request is answered with the key; pending, it shares the
 	// address's limit.
-	clock = clock.Add(time.Minute)
+	clock.Add(int64(time.Minute))
 	res, body = call("POST", "/open/keys", "", `{"name":"李研究","organisation":"中南大学","email":"li@example.edu.cn","purpose":"PM2.5 exposure study of Hunan cities"}`)
 	var created struct {
 		ID  int64  `json:"id"`
@@ -414,7 +417,7 @@ func testOpenDataRateLimitsAndKeys(t *testing.T, f *fixture) {
 			t.Errorf("pending key, request %d: %d %q, want %d: the address's limit", i, res.StatusCode, res.Header.Get("X-API-Key-Status"), want)
 		}
 	}
-	clock = clock.Add(time.Minute)
+	clock.Add(int64(time.Minute))
 	for _, bad := range []string{`{"name":"","email":"x@y.cn","purpose":"research on air"}`, `{"name":"a","email":"not-mail","purpose":"research on air"}`,
 		`{"name":"a","email":"x@y.cn","purpose":"short"}`} {
 		if res, body := call("POST", "/open/keys", "", bad); res.StatusCode != 422 {

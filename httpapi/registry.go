@@ -320,8 +320,9 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if a.cfg.Gateway != nil && p.Role != auth.Enterprise && p.Role != auth.Enforcement {
 		v.Devices.Waiting = len(a.cfg.Gateway.Waiting())
 	}
-	// Alarms come with the alarm engine (a later issue): none are open
-	// until then.
+	if v.Alarms.Open, err = a.alarmsOpenCount(r.Context(), p); err != nil {
+		return err
+	}
 	v.UpdatedAt = a.now().In(store.CST)
 	writeJSON(w, http.StatusOK, v)
 	return nil

@@ -152,6 +152,13 @@ func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
 	var f hj212.Frame
 	for _, msg := range batch {
 		if err := m.UnmarshalBinary(msg.Data); err != nil {
+			if errors.Is(err, gateway.ErrNewerMessage) {
+				// A gateway newer than this worker: the frame was
+				// acknowledged, so it stays on the bus (the batch comes
+				// back) until an upgraded worker stores it.
+				c.logger().Error("ingest: message from a newer gateway, upgrade this worker; the batch stays on the bus", "subject", msg.Subject, "err", err)
+				return err
+			}
 			// Not from a gateway this build understands: keeping it would
 			// block the batch forever, so it is logged and skipped.
 			if c.bad != nil {

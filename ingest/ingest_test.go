@@ -131,3 +131,28 @@ func TestHandleWritesOneBatch(t *testing.T) {
 		t.Fatalf("got %v, want the sink's error", err)
 	}
 }
+
+// A message of a newer format (a gateway upgraded before this worker) is
+// not skipped like garbage: its device was acknowledged, so the batch
+// fails and stays on the bus for an upgraded worker; the key of an
+// accepted message is its gateway id when the consumer is keyed.
+func TestHandleKeepsNewerMessagesOnTheBus(t *testing.T) {
+	var calls [][]Record
+	c := &Consumer{Keyed: true, Sink: SinkFunc(func(ctx context.Context, recs []Record) error {
+		calls = append(calls, recs)
+		return nil
+	})}
+	m := gateway.Message{Received: time.Unix(100, 0), MN: "MN1", CN: "2011", Verdict: hj212.CodeCRC, Raw: []byte("##x"), ID: "g-1"}
+	cur := m.AppendBinary(nil)
+	newer := append([]byte{cur[0] + 1}, cur[1:]...)
+	err := c.Handle(context.Background(), []bus.Msg{{Subject: "frame.x.y", Data: cur}, {Subject: "frame.x.y", Data: newer}})
+	if !errors.Is(err, gateway.ErrNewerMessage) || len(calls) != 0 {
+		t.Fatalf("newer message: %v with %d writes, want ErrNewerMessage and nothing written", err, len(calls))
+	}
+	if err := c.Handle(context.Background(), []bus.Msg{{Subject: "frame.x.y", Data: cur}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0][0].Frame.Key != "g-1" {
+		t.Fatalf("writes %+v, want one record keyed g-1", calls)
+	}
+}

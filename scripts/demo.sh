@@ -62,6 +62,7 @@ demo_setup() {
   # The seeded points (the real air stations), before anything else is
   # imported: the feeder gives each of them a device.
   "$bin" registry list points --json --data-dir "$dir" >"$dir/points.json"
+  ! has_command "$bin" plan || { "$bin" plan seed --year 2020 --data-dir "$dir" >/dev/null && "$bin" emergency seed-demo --data-dir "$dir" >/dev/null; }
   echo "demo: simulated registry ($DEMO_ENTERPRISES enterprises with outlets and devices)"
   if use_simulate "$bin"; then
     # limits after devices: the outlets' emission limits, so their charts
@@ -90,6 +91,7 @@ demo_setup() {
   echo "$codes" | sed -n 1p >"$dir/enterprise"
   echo "$codes" | sed -n 2p >"$dir/other-enterprise"
   if has_command "$bin" case; then "$bin" case demo --data-dir "$dir" >/dev/null; fi # demonstration cases (issue 7)
+  "$bin" alarm set --data-dir "$dir" flag-too-long for=30s >/dev/null # demo: the simulator's fault flags (D) alarm within a minute, not 2 h
   { demo_roles; echo "enterprise enterprise - $(cat "$dir/enterprise") 企业用户"; } |
     while read -r user role region ent name; do
       args=(user add "$user" --data-dir "$dir" --role "$role" --display-name "$name")

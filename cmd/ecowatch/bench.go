@@ -60,6 +60,8 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&c.PW, "password", "123456", "access password (PW)")
 	fs.BoolVar(&c.AllowRemote, "test-host", false, "the address is the project's own test host: allow non-loopback")
 	serverPID := fs.Int("server-pid", 0, "server process id for CPU and RSS (default: found by the port)")
+	var sc scaleBench
+	sc.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -90,6 +92,9 @@ func runBench(ctx context.Context, e env, args []string) error {
 	var procErr error
 	if pid > 0 {
 		before, procErr = loadgen.ReadProc(pid)
+	}
+	if err := sc.before(ctx); err != nil {
+		return err
 	}
 	res, err := loadgen.Run(ctx, c)
 	if err != nil {
@@ -127,7 +132,11 @@ func runBench(ctx context.Context, e env, args []string) error {
 		cpu := (after.CPUSeconds - before.CPUSeconds) / res.Elapsed.Seconds()
 		fmt.Fprintf(w, "server        pid %d: CPU %.0f%% (of one core), RSS %.0f MiB, peak RSS %.0f MiB\n",
 			pid, 100*cpu, float64(after.RSSBytes)/(1<<20), float64(after.PeakRSS)/(1<<20))
+		if res.Acked > 0 {
+			fmt.Fprintf(w, "server        %.1f µs CPU per acknowledged frame\n", 1e6*(after.CPUSeconds-before.CPUSeconds)/float64(res.Acked))
+		}
 	}
+	sc.report(ctx, w, res)
 	return nil
 }
 

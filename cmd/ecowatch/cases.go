@@ -12,10 +12,17 @@ import (
 	"ecowatch/store"
 )
 
-func init() { addServePart(servePart{name: "cases", start: casesStart}) }
+// The web role serves the cases (opener, attachments); the worker role
+// runs the escalation schedule. In a scaled deployment the web processes'
+// --data-dir must be one shared volume, since attachments are files there.
+func init() {
+	addServePart(servePart{name: "cases", roles: []string{roleWeb, roleWorker}, start: casesStart})
+}
 
 // casesStart gives the API the case opener and the attachments directory,
-// and starts the escalation schedule (提醒 → 督办 → 挂牌督办).
+// and, outside the web role, starts the escalation schedule (提醒 → 督办 →
+// 挂牌督办). Escalation only raises levels, so two workers running it at
+// once at most record a level twice, never lower one.
 func casesStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 	sqler, ok := m.Store.(store.SQLer)
 	if !ok {
@@ -24,7 +31,7 @@ func casesStart(ctx context.Context, m *Main, api *httpapi.Config) error {
 	repo := casework.NewRepo(sqler.SQL(), time.Now)
 	api.Cases = httpapi.CasesOpener(repo, m.Store)
 	api.CaseFiles = filepath.Join(m.Settings.DataDir, "attachments")
-	if m.Settings.CaseEscalateEvery <= 0 {
+	if m.Settings.CaseEscalateEvery <= 0 || !m.runs(roleWorker) {
 		return nil
 	}
 	s := casesScheduler{repo: repo, every: m.Settings.CaseEscalateEvery, now: time.Now, after: time.After, log: m.Logger}

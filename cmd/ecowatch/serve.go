@@ -80,6 +80,10 @@ type serveSettings struct {
 
 	OpenData, OpenDataPolicy string // issue 12: opendata.ParseSettings and ParsePolicy syntax
 	CaseEscalateEvery        time.Duration
+
+	AlarmTick     time.Duration
+	AlarmSMTP     string
+	AlarmMailFrom string
 }
 
 func (s *serveSettings) flags(fs *flag.FlagSet) {
@@ -108,6 +112,9 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a reverse proxy that sets it)")
 	fs.StringVar(&s.OpenData, "opendata", "", "open data limits and bulk files, e.g. anonymous=120/m,key=1200/m,token=12000/m,settle=72h,bulk-every=1h,bulk-days=31 (or bulk-every=off)")
 	fs.StringVar(&s.OpenDataPolicy, "opendata-policy", "", "changes to what is published, e.g. enterprise.address=hidden,point_kind.power_use=public (GET /api/v1/open/policy lists the fields)")
+	fs.DurationVar(&s.AlarmTick, "alarm-tick", 15*time.Second, "how often the time-driven alarm rules (offline, missing data, facility off, city AQI) are evaluated")
+	fs.StringVar(&s.AlarmSMTP, "alarm-smtp", "", "SMTP server host:port for alarm e-mail (empty: no e-mail)")
+	fs.StringVar(&s.AlarmMailFrom, "alarm-mail-from", "ecowatch@localhost", "sender address of alarm e-mail")
 	fs.DurationVar(&s.CommitTimeout, "commit-timeout", 30*time.Second, "longest wait for a frame's commit before it goes unacknowledged")
 	s.Scale.flags(fs)
 	fs.DurationVar(&s.CaseEscalateEvery, "case-escalate-every", 10*time.Minute, "how often overdue cases are escalated (0: never)")
@@ -133,11 +140,15 @@ type Main struct {
 	GatewayAddr string // the address actually listened on
 	HTTPAddr    string
 
-	gwLn     net.Listener
-	httpSrv  *http.Server
-	cancel   context.CancelFunc
-	bg       sync.WaitGroup // background jobs using the store
-	serveErr chan error
+	gwLn    net.Listener
+	httpSrv *http.Server
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup // background jobs using the store
+
+	// storeSinkWrappers wrap the store writer's sink, in order (see
+	// wrapStoreSink).
+	storeSinkWrappers []func(ingest.Sink) ingest.Sink
+	serveErr          chan error
 
 	scaleStop []func() // what scaleStart started beside the bus
 }
@@ -205,15 +216,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	var runCtx context.Context
 	runCtx, m.cancel = context.WithCancel(context.Background())
-	if m.runs(roleWorker) {
-		// On JetStream a message can come again after its commit (a
-		// worker dying before its acknowledgement): key the frames.
-		c := &ingest.Consumer{Sink: ingest.StoreSink(m.Store), Logger: log, Metrics: m.Metrics, Location: store.CST,
-			Keyed: m.Settings.NATS != ""}
-		if err := c.Start(runCtx, m.Bus); err != nil {
-			return fmt.Errorf("start store writer: %w", err)
-		}
-	}
 	reg := storeRegistry{m.Store}
 	if m.runs(roleGateway) {
 		if m.Gateway, err = m.newGateway(reg); err != nil {
@@ -271,6 +273,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		if err := p.start(runCtx, m, &apiCfg); err != nil {
 			return fmt.Errorf("start %s: %w", p.name, err)
+		}
+	}
+	// The store writer starts after the parts, so that a part may wrap its
+	// sink (wrapStoreSink) and see every decoded frame without decoding
+	// it again; nothing is published before the gateway serves.
+	if m.runs(roleWorker) {
+		sink := ingest.StoreSink(m.Store)
+		for _, w := range m.storeSinkWrappers {
+			sink = w(sink)
+		}
+		// On JetStream a message can come again after its commit (a
+		// worker dying before its acknowledgement): key the frames.
+		c := &ingest.Consumer{Sink: sink, Logger: log, Metrics: m.Metrics, Location: store.CST,
+			Keyed: m.Settings.NATS != ""}
+		if err := c.Start(runCtx, m.Bus); err != nil {
+			return fmt.Errorf("start store writer: %w", err)
 		}
 	}
 	if m.runs(roleWeb) {
@@ -358,6 +376,13 @@ func (p servePart) runsIn(role string) bool {
 var serveParts []servePart
 
 func addServePart(p servePart) { serveParts = append(serveParts, p) }
+
+// wrapStoreSink lets a part's start see the store writer's decoded
+// records (a part in a worker or serve process only): w gets the sink
+// and returns one that passes every batch on to it.
+func (m *Main) wrapStoreSink(w func(ingest.Sink) ingest.Sink) {
+	m.storeSinkWrappers = append(m.storeSinkWrappers, w)
+}
 
 func busName(s serveSettings) string {
 	if s.NATS != "" {

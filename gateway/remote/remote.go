@@ -5,10 +5,10 @@
 //
 // Subjects, below the installation's prefix:
 //
-//   - "<prefix>.rpc.gateway": every gateway answers (presence, waiting
+//   - "<prefix>-rpc.gateway": every gateway answers (presence, waiting
 //     devices, command history, forgetting a device just registered); the
 //     client gathers the answers for a short window and merges them.
-//   - "<prefix>.rpc.device.<MN>": only the gateway that holds MN's
+//   - "<prefix>-rpc.device.<MN>": only the gateway that holds MN's
 //     connection answers (send a command, wait for it); the others stay
 //     silent, so a request nobody answers means the device is offline.
 //
@@ -43,6 +43,7 @@ type Gateway interface {
 	CommandByID(id string) (gateway.Command, error)
 	WaitCommand(ctx context.Context, id string) (gateway.Command, error)
 	Forget(mn string)
+	Connected(mn string) bool
 }
 
 type request struct {
@@ -63,9 +64,12 @@ type reply struct {
 	Kind     string             `json:"kind,omitempty"` // "invalid", "deadline", "" for others
 }
 
-func allSubject(prefix string) string        { return prefix + ".rpc.gateway" }
-func deviceSubject(prefix, mn string) string { return prefix + ".rpc.device." + mn }
-func deviceSubjectAll(prefix string) string  { return prefix + ".rpc.device.*" }
+// The request subjects start with "<prefix>-rpc", not "<prefix>.": the
+// installation's stream holds "<prefix>.>", and would both store the
+// requests and answer them with its own publish acknowledgement.
+func allSubject(prefix string) string        { return prefix + "-rpc.gateway" }
+func deviceSubject(prefix, mn string) string { return prefix + "-rpc.device." + mn }
+func deviceSubjectAll(prefix string) string  { return prefix + "-rpc.device.*" }
 func validMN(mn string) bool                 { return mn != "" && !strings.ContainsAny(mn, ".*> \t\r\n") }
 func mnOfCommand(id string) (string, bool) {
 	mn, _, ok := strings.Cut(id, "/")
@@ -92,20 +96,23 @@ func Serve(nc *nats.Conn, prefix string, gw Gateway) (stop func(), err error) {
 			_ = m.Respond(errReply(err, "invalid"))
 			return
 		}
-		var r reply
+		limit := int(nc.MaxPayload())
 		switch req.Op {
 		case "presence":
-			r.Presence = gw.Presence()
+			ps := gw.Presence()
+			respondChunks(nc, m.Reply, limit, len(ps), func(i, j int) reply { return reply{Presence: ps[i:j]} })
 		case "waiting":
-			r.Waiting = gw.Waiting()
+			ws := gw.Waiting()
+			respondChunks(nc, m.Reply, limit, len(ws), func(i, j int) reply { return reply{Waiting: ws[i:j]} })
 		case "commands":
-			r.Commands = gw.Commands(req.MN)
+			cs := gw.Commands(req.MN)
+			respondChunks(nc, m.Reply, limit, len(cs), func(i, j int) reply { return reply{Commands: cs[i:j]} })
 		case "forget":
 			gw.Forget(req.MN)
+			_ = m.Respond(encode(reply{}))
 		default:
-			r = reply{Err: fmt.Sprintf("unknown operation %q", req.Op), Kind: "invalid"}
+			_ = m.Respond(encode(reply{Err: fmt.Sprintf("unknown operation %q", req.Op), Kind: "invalid"}))
 		}
-		_ = m.Respond(encode(r))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("remote: subscribe: %w", err)
@@ -117,6 +124,9 @@ func Serve(nc *nats.Conn, prefix string, gw Gateway) (stop func(), err error) {
 		}
 		switch req.Op {
 		case "send":
+			if !gw.Connected(req.MN) {
+				return // the gateway holding the connection answers
+			}
 			ctx, cancel := withWait(req.WaitMS)
 			defer cancel()
 			c, err := gw.Send(ctx, req.MN, req.CN, req.Params)
@@ -168,6 +178,25 @@ func Serve(nc *nats.Conn, prefix string, gw Gateway) (stop func(), err error) {
 	}, nil
 }
 
+// respondChunks answers with the list items [0, n) in as many messages as
+// NATS's payload limit (1 MB by default) needs: a gateway's presence table
+// of 15,000 devices is several megabytes of JSON. The client gathers every
+// message sent to its inbox.
+func respondChunks(nc *nats.Conn, inbox string, limit, n int, part func(i, j int) reply) {
+	var send func(i, j int)
+	send = func(i, j int) {
+		b := encode(part(i, j))
+		if len(b) <= limit || j-i <= 1 {
+			_ = nc.Publish(inbox, b)
+			return
+		}
+		mid := (i + j) / 2
+		send(i, mid)
+		send(mid, j)
+	}
+	send(0, n)
+}
+
 // Client is the web role's gateway: httpapi.Gateway over NATS.
 type Client struct {
 	Conn   *nats.Conn
@@ -201,7 +230,7 @@ func (c *Client) timeout() time.Duration {
 // answer, not an error: the lists are then empty.
 func (c *Client) all(req request) []reply {
 	inbox := c.Conn.NewRespInbox()
-	ch := make(chan *nats.Msg, 64)
+	ch := make(chan *nats.Msg, 1024)
 	sub, err := c.Conn.ChanSubscribe(inbox, ch)
 	if err != nil {
 		return nil
@@ -371,6 +400,7 @@ func (c *Client) device(ctx context.Context, mn string, req request) (reply, err
 	if err := json.Unmarshal(m.Data, &r); err != nil {
 		return reply{}, fmt.Errorf("remote: answer: %w", err)
 	}
+
 	if r.Err != "" {
 		return r, errors.New(r.Err)
 	}

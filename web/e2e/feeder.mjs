@@ -12,8 +12,9 @@
 // the gateway and sends what a data acquisition unit sends (HJ 212-2017):
 // on connect the last 24 hours as hourly data (2061), then real-time data
 // (2011) every 10 s divided by SPEED, with some faults: one device in ten
-// never connects, outlets exceed their limits now and then, and some values
-// carry the maintenance (M) or fault (D) flag.
+// never connects, outlets exceed their limits now and then, some values
+// carry the maintenance (M) or fault (D) flag, and one outlet in thirty is
+// stuck at twice its limit (an exceedance and a flat line for the alarms).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -103,7 +104,10 @@ function registry(dir, n, seed, pointsJson) {
     const mn = `88${code}${String(i + 1).padStart(8, '0')}`
     devices.push([mn, password, 'HJ212-2017', '', pc, 'active'])
     for (const [f, , , lim] of p.factors) limits.push([pc, f, lim, kind === 'gas_outlet' ? 6 : '', kind === 'gas_outlet' ? 'GB 13223-2011' : 'GB 8978-1996', '2020-01-01', ''])
-    plan.push({ mn, point: pc, kind, st: p.st, factors: p.factors, offline: i % 10 === 9 })
+    // One outlet in thirty (the 29th: a 长沙 gas outlet) is faulty: its
+    // analyser is stuck at twice the limit, an exceedance and a flat line
+    // for the alarm engine. Plans written before this have no fault.
+    plan.push({ mn, point: pc, kind, st: p.st, factors: p.factors, offline: i % 10 === 9, fault: i % 30 === 28 ? 'stuck-high' : '' })
   }
   if (n > 0) {
     const gas = profiles.gas_outlet
@@ -190,6 +194,10 @@ function run(addr, dir, speed) {
         const now = new Date(Math.floor(Date.now() / 1000) * 1000)
         const exceed = r() < 0.05
         const flag = r() < 0.03 ? (r() < 0.5 ? 'M' : 'D') : 'N'
+        if (d.fault === 'stuck-high') {
+          send('2011', now, d.factors.map(([f, , , lim]) => `${f}-Rtd=${(lim * 2).toFixed(2)},${f}-Flag=N`).join(';'))
+          return
+        }
         send('2011', now, d.factors.map(([f, , typ, lim]) => `${f}-Rtd=${(exceed ? lim * (1.1 + r() * 0.5) : typ * (0.8 + 0.3 * r())).toFixed(2)},${f}-Flag=${flag}`).join(';'))
       }
       tick()
