@@ -4,8 +4,10 @@
 // inspection that is assigned (published), one only registered (not yet
 // confirmed: not published) and one from a leader's instruction (an
 // internal document: not published). The public then sees exactly the
-// first, with its public state, and none of the officers' text or names;
-// the inspections listed are the server's.
+// first, with its public state, and none of the officers' text or names.
+// A random draw in Changsha is run and an officer completes one of its
+// inspections without a problem: the inspected enterprise's page lists
+// the result, without the officers.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { api, base, open, shot, signIn } from './browser.mjs'
@@ -48,7 +50,52 @@ describe('compliance page: cases and inspections on a phone', () => {
       await sup.close()
     }
 
+    // A random draw of Changsha's enterprises; an officer completes one.
+    let inspected
+    const boss = await open()
+    try {
+      const { page } = boss
+      await signIn(page, 'province')
+      const { csrf_token: csrf } = await api(page, '/session')
+      const post = async (path, data) => {
+        const res = await page.request.post(base() + '/api/v1' + path, { data, headers: { 'X-CSRF-Token': csrf } })
+        assert.ok(res.ok(), `POST ${path}: ${res.status()} ${await res.text()}`)
+        return res.json()
+      }
+      const groups = ['key', 'focus', 'general'].map((group) => ({ group, ratio: 1 }))
+      const d = await post('/inspections/draws', { plan: { region: '430100', period: '2026-11', groups, teams: 1, team_size: 2 } })
+      await post(`/inspections/draws/${d.id}/run`, { seed: 'e2e public compliance' })
+      await b.context.clearCookies()
+      await signIn(b.page, 'officer')
+      const { csrf_token: csrf2 } = await api(b.page, '/session')
+      const tasks = await api(b.page, '/inspections/tasks?state=open&limit=500')
+      const task = tasks.items.find((x) => x.draw_id === d.id)
+      assert.ok(task, 'the officer has a task of the draw')
+      const { checklist } = await api(b.page, `/inspections/tasks/${task.id}`)
+      const report = { outcome: 'no_problem', checklist: checklist.map((c) => ({ code: c.code, ok: true, note: '' })), findings: [], minutes: 60, summary: secret.note, inspected_on: '2026-11-20' }
+      const res = await b.page.request.post(base() + `/api/v1/inspections/tasks/${task.id}/complete`, { data: report, headers: { 'X-CSRF-Token': csrf2 } })
+      assert.ok(res.ok(), `complete: ${res.status()} ${await res.text()}`)
+      inspected = task
+      await b.context.clearCookies()
+    } finally {
+      await boss.close()
+    }
+
     const { page } = b
+    const insp = await api(page, '/open/enterprises/' + inspected.credit_code)
+    const row = insp.inspections.find((i) => i.task_id === inspected.id)
+    assert.ok(row && row.outcome === 'no_problem' && row.follow_up === 'none', `the completed inspection is public: ${JSON.stringify(insp.inspections)}`)
+    await page.goto(base() + '/public/enterprises/' + inspected.credit_code)
+    await page.waitForSelector(`[data-test=inspection][data-task="${inspected.id}"]`)
+    assert.equal((await page.$$('[data-test=inspection]')).length, insp.inspections.length)
+    const irow = await page.textContent(`[data-test=inspection][data-task="${inspected.id}"]`)
+    assert.match(irow, /2026-11-20/)
+    assert.match(irow, /未发现问题/)
+    const ibody = await page.textContent('body')
+    assert.ok(!/officer|执法人员/.test(ibody) && !ibody.includes(secret.note), 'no officers or their summary on the public page')
+    await page.$eval('[data-test=inspections]', (e) => e.scrollIntoView())
+    await shot(page, 'public-compliance-inspection-phone')
+
     const want = await api(page, '/open/enterprises/' + ent.credit_code)
     const ids = want.cases.map((c) => c.id)
     assert.ok(ids.includes(cases.published), `the assigned case is published: ${ids}`)
@@ -60,8 +107,7 @@ describe('compliance page: cases and inspections on a phone', () => {
     assert.equal(shown.find((c) => c.id === cases.published).state, 'rectifying')
     assert.match(await page.textContent(`[data-test=case][data-case="${cases.published}"]`), /整改中/)
     assert.match(await page.textContent(`[data-test=case][data-case="${cases.published}"]`), /省级生态环境保护督察/)
-    // The inspections are the server's (none until an inspection of this
-    // enterprise is completed).
+    // The inspections are the server's.
     await page.waitForSelector('[data-test=inspections]')
     assert.equal((await page.$$('[data-test=inspection]')).length, want.inspections.length)
     const body = await page.textContent('body')
