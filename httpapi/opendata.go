@@ -559,6 +559,8 @@ func opendataAQIRecords(ctx context.Context, pol *opendata.Policy, read func(con
 // for that day: the source of the aqi-daily bulk files
 // (opendata.Bulk.AQI).
 func OpenDataDailyAQI(st store.Store, pol *opendata.Policy) func(ctx context.Context, day time.Time) ([]*opendata.Record, error) {
+	// readHourly needs nothing of the API but its store: the bulk writer
+	// runs in the worker role, where no API is built.
 	reader := &API{cfg: Config{Store: st}}
 	return func(ctx context.Context, day time.Time) ([]*opendata.Record, error) {
 		d := day.In(store.CST)
