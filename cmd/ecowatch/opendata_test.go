@@ -74,7 +74,7 @@ func TestOpenDataServeAndDownload(t *testing.T) {
 	var ix opendata.Index
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		var err error
-		if ix, err = opendata.ReadIndex(filepath.Join(dir, "opendata")); err == nil && len(ix.Files) == 24 {
+		if ix, err = opendata.ReadIndex(filepath.Join(dir, "opendata")); err == nil && len(ix.Files) == 36 { // 12 days of 3 kinds
 			break
 		}
 		if time.Now().After(deadline) {
@@ -105,6 +105,11 @@ func TestOpenDataServeAndDownload(t *testing.T) {
 	if got, code := serveCLI(t, "opendata", "download", "--server", "http://"+m.HTTPAddr, "--from", "2020-01-01", "--to", "2020-12-31", "--out", out); code != 0 ||
 		!strings.Contains(got, "0 files downloaded") || !strings.Contains(got, "3 already present") {
 		t.Errorf("second download: %d %s", code, got)
+	}
+	// The daily AQI files: the city and its station on each of the 3 days.
+	if got, code := serveCLI(t, "opendata", "download", "--server", "http://"+m.HTTPAddr, "--kind", "aqi-daily", "--from", "2020-01-01", "--to", "2020-12-31", "--out", out); code != 0 ||
+		!strings.Contains(got, "3 files downloaded") {
+		t.Errorf("AQI download: %d %s", code, got)
 	}
 	for _, bad := range [][]string{{"opendata", "download", "--server", "ftp://x", "--from", "2020-01-01", "--to", "2020-01-02", "--out", out},
 		{"opendata", "download", "--server", "http://" + m.HTTPAddr, "--from", "2020-13-01", "--to", "2020-01-02", "--out", out},
