@@ -1,7 +1,7 @@
 # ecowatch build. `make demo` runs the main job; `make test` runs every check CI runs.
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-FUZZTIME      ?= 50000x
+FUZZTIME      ?= 20000x
 BIN           := bin/ecowatch
 DEMO_DIR      ?= $(CURDIR)/.demo
 

@@ -2,7 +2,7 @@
 # Runs every Fuzz* target in the module for a short time each.
 # go test -fuzz takes one target in one package per run, so list them first.
 set -euo pipefail
-fuzztime=${1:-50000x}
+fuzztime=${1:-20000x}
 go=${GO:-go}
 for pkg in $($go list ./...); do
   dir=$($go list -f '{{.Dir}}' "$pkg")
