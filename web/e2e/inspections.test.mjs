@@ -57,6 +57,9 @@ describe('random inspections', () => {
     await page.waitForSelector('[data-test=officer-row]')
     await page.fill('[data-test=officer-id]', 'officer3')
     await page.fill('[data-test=officer-name]', '株洲市执法人员')
+    // 株洲's officer: not eligible for 长沙's draws (public-compliance.test.mjs
+    // draws 长沙 and expects the demo officers).
+    await page.fill('[data-test=officer-region]', '430200')
     await page.fill('[data-test=officer-certificate]', '湘执-officer3')
     await page.click('[data-test=officer-save]')
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test=officer-row]')].some((r) => r.textContent.includes('officer3')))
