@@ -17,12 +17,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,29 +52,10 @@ var dialect = &sqlstore.Dialect{
 	InsertFrames: insertFrames,
 }
 
-// readWindow is the most rows one aggregated read returns (a day of
-// 30-second real-time data is 2,880); longer ranges take several.
-const readWindow = 4096
-
-// readAgg reads a window of a point's rows as one result row: the times
-// and the data lengths as comma-separated lists and the data
-// concatenated (group_concat keeps a blob's bytes as they are but types
-// the result as text: a CAST to BLOB would copy it once more). The rows
-// come in key order from the primary key's range; readWindowAgg checks the
-// order rather than trusting it.
-const readAgg = `SELECT count(*), group_concat(t), group_concat(length(data)), group_concat(data, '')
-FROM (SELECT t, data FROM measurement WHERE point_id = ? AND kind = ? AND t >= ? AND t < ? ORDER BY t LIMIT 4096)`
-
-// scanRows reads a day as one aggregated row per readWindow rows, through
-// the driver's own row interface: row by row, the driver's copy of each
-// row (three allocations) and database/sql's per-row locking and
-// conversions cost more than SQLite's own work, ~0.7 µs per row; one row
-// holding them all is copied once. The query q is sqlstore's row-by-row
-// form of the same read; its arguments are point, kind, from and to.
-func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int64, []byte) error) error {
-	if len(args) != 4 {
-		return fmt.Errorf("sqlite read: %d arguments, want 4", len(args))
-	}
+// scanRows reads through the driver's own row interface: for a day of
+// minute data (1,440 rows) database/sql's per-row locking and conversions
+// cost about as much as SQLite itself.
+func scanRows(ctx context.Context, db *sql.DB, q string, args []any, fn func(int64, []byte) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -94,106 +74,28 @@ func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int
 		if !ok {
 			return fmt.Errorf("sqlite driver connection %T cannot query", dc)
 		}
+		rows, err := qc.QueryContext(ctx, q, named)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		dest := make([]driver.Value, 2)
 		for {
-			n, last, err := readWindowAgg(ctx, qc, named, fn)
-			if err != nil || n < readWindow {
+			if err := rows.Next(dest); err == io.EOF {
+				return nil
+			} else if err != nil {
 				return err
 			}
-			named[2].Value = last + 1 // the next window starts after the last row read
+			t, ok1 := dest[0].(int64)
+			data, ok2 := dest[1].([]byte)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("measurement row holds %T, %T", dest[0], dest[1])
+			}
+			if err := fn(t, data); err != nil {
+				return err
+			}
 		}
 	})
-}
-
-// readWindowAgg runs readAgg once and calls fn for each row in time order;
-// it returns how many rows it read and the last one's time.
-func readWindowAgg(ctx context.Context, qc driver.QueryerContext, args []driver.NamedValue, fn func(int64, []byte) error) (int, int64, error) {
-	rows, err := qc.QueryContext(ctx, readAgg, args)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer rows.Close()
-	dest := make([]driver.Value, 4)
-	if err := rows.Next(dest); err != nil {
-		return 0, 0, err
-	}
-	count, ok := dest[0].(int64)
-	if !ok {
-		return 0, 0, fmt.Errorf("sqlite read: count is %T", dest[0])
-	}
-	if count == 0 {
-		return 0, 0, nil
-	}
-	ts, err1 := sqliteIntList(dest[1], int(count))
-	ls, err2 := sqliteIntList(dest[2], int(count))
-	var data []byte
-	switch x := dest[3].(type) {
-	case string:
-		data, ok = []byte(x), true
-	case []byte:
-		data, ok = x, true
-	default:
-		ok = false
-	}
-	if err := errors.Join(err1, err2); err != nil || !ok {
-		return 0, 0, fmt.Errorf("sqlite read: malformed aggregate (%T): %v", dest[3], err)
-	}
-	type span struct{ t, off, end int64 }
-	spans := make([]span, count)
-	var off int64
-	sorted := true
-	for i := range spans {
-		end := off + ls[i]
-		if ls[i] < 0 || end > int64(len(data)) {
-			return 0, 0, fmt.Errorf("sqlite read: row lengths exceed the %d bytes read", len(data))
-		}
-		spans[i] = span{ts[i], off, end}
-		if i > 0 && ts[i] <= ts[i-1] {
-			sorted = false
-		}
-		off = end
-	}
-	if off != int64(len(data)) {
-		return 0, 0, fmt.Errorf("sqlite read: %d bytes read, rows take %d", len(data), off)
-	}
-	if !sorted {
-		sort.Slice(spans, func(i, j int) bool { return spans[i].t < spans[j].t })
-	}
-	for _, s := range spans {
-		if err := fn(s.t, data[s.off:s.end:s.end]); err != nil {
-			return 0, 0, err
-		}
-	}
-	return int(count), spans[len(spans)-1].t, nil
-}
-
-// sqliteIntList parses group_concat's comma-separated integers.
-func sqliteIntList(v any, n int) ([]int64, error) {
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case []byte:
-		s = string(x)
-	default:
-		return nil, fmt.Errorf("integer list is %T", v)
-	}
-	out := make([]int64, 0, n)
-	for len(s) > 0 {
-		i := strings.IndexByte(s, ',')
-		if i < 0 {
-			i = len(s)
-		}
-		x, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-		s = s[min(i+1, len(s)):]
-	}
-	if len(out) != n {
-		return nil, fmt.Errorf("%d integers, want %d", len(out), n)
-	}
-	return out, nil
 }
 
 // dsn builds the connection string. busy_timeout comes first so that the

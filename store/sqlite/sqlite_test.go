@@ -181,16 +181,16 @@ func TestPurgeFramesInChunks(t *testing.T) {
 	}
 }
 
-// TestReadManyWindows reads more rows than one aggregated read returns
-// (readWindow): every row comes back once, in time order, with its values,
-// including values whose packed bytes hold NULs and invalid UTF-8, which
-// the aggregate passes through as text.
-func TestReadManyWindows(t *testing.T) {
+// TestReadManyRows reads several days of minute data of one point: every
+// row comes back once, in time order, with its values, including values
+// whose packed bytes hold NULs and arbitrary float64 bytes.
+func TestReadManyRows(t *testing.T) {
 	s := openTemp(t)
 	defer s.Close()
 	ctx := context.Background()
 	points := storetest.SeedPoints(t, s, 1)
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, store.CST)
+	const readWindow = 4096
 	n := 2*readWindow + 7
 	ms := make([]store.Measurement, 0, n)
 	for i := 0; i < n; i++ {
