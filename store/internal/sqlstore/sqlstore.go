@@ -591,8 +591,9 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 		return nil, err
 	}
 	var out []store.Measurement
+	m := newFactorMatcher(q.Factor)
 	add := func(t int64, data []byte) error {
-		e, ok, err := findFactor(data, t, q.Factor)
+		e, ok, err := m.find(data, t)
 		if err != nil || !ok {
 			return err
 		}
