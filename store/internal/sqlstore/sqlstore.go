@@ -41,7 +41,9 @@ type Dialect struct {
 	// TimeArg converts Unix seconds to the argument a time column takes.
 	TimeArg func(sec int64) any
 	// InsertRows inserts rows whose key is not yet stored and reports, per
-	// row, whether it was inserted (false: the key exists).
+	// row, whether it was inserted (false: the key exists; a backend may
+	// report a stored row with exactly the same data as inserted, since
+	// merging it would change nothing).
 	InsertRows func(ctx context.Context, tx *sql.Tx, rows []Row) ([]bool, error)
 	// LoadRows returns the stored data of the rows' keys, in order.
 	LoadRows func(ctx context.Context, tx *sql.Tx, rows []Row) ([][]byte, error)
