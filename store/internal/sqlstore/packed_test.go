@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"ecowatch/store"
@@ -151,4 +153,23 @@ func FuzzValue(f *testing.F) {
 			t.Fatalf("%v (%x) decoded as %v (%x)", x, math.Float64bits(x), got, math.Float64bits(got))
 		}
 	})
+}
+
+// TestDecimalsStayShort checks that appendValue's rounding (truncate and
+// correct) never turns away a decimal: every n / 10^s (s ≤ 6) is stored in
+// its short form.
+func TestDecimalsStayShort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200000; i++ {
+		s := r.IntN(len(pow10))
+		n := r.Int64N(1<<uint(1+r.IntN(46))) - r.Int64N(1<<20)
+		x := float64(n) / pow10[s]
+		if x == 0 {
+			continue
+		}
+		u, _ := binary.Uvarint(appendValue(nil, x))
+		if u&7 == 7 {
+			t.Fatalf("%d / 10^%d = %v stored as raw float64", n, s, x)
+		}
+	}
 }
