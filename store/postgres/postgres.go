@@ -15,6 +15,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -176,31 +177,35 @@ type key struct {
 }
 
 // insertRows sends the whole batch as four arrays in one statement: one
-// round trip, like COPY, but with ON CONFLICT, which COPY lacks.
+// round trip, like COPY, but with ON CONFLICT, which COPY lacks. The usual
+// batch has only new keys, which the change count tells; only otherwise
+// are the stored rows read back (and locked, see loadRows), and a row
+// holding exactly our data counts as inserted: merging it would change
+// nothing. A RETURNING row per key cost a time.Time and a map entry each.
 func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
-	res, err := tx.QueryContext(ctx, `INSERT INTO measurement (point_id, kind, t, data)
+	res, err := tx.ExecContext(ctx, `INSERT INTO measurement (point_id, kind, t, data)
 SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bytea[])
-ON CONFLICT DO NOTHING RETURNING point_id, kind, t`, columns(rows, true)...)
+ON CONFLICT DO NOTHING`, columns(rows, true)...)
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	inserted := make(map[key]bool, len(rows))
-	for res.Next() {
-		var k key
-		var t time.Time
-		if err := res.Scan(&k.p, &k.k, &t); err != nil {
-			return nil, err
-		}
-		k.t = t.Unix()
-		inserted[k] = true
-	}
-	if err := res.Err(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return nil, err
 	}
 	ok := make([]bool, len(rows))
+	if n == int64(len(rows)) {
+		for i := range ok {
+			ok[i] = true
+		}
+		return ok, nil
+	}
+	stored, err := loadRows(ctx, tx, rows)
+	if err != nil {
+		return nil, err
+	}
 	for i, r := range rows {
-		ok[i] = inserted[key{r.Point, r.Kind, r.T}]
+		ok[i] = bytes.Equal(stored[i], r.Data)
 	}
 	return ok, nil
 }
