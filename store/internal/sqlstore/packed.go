@@ -494,9 +494,19 @@ func skipValue(b []byte) int {
 
 // readValue is the inverse of appendValue; k <= 0 means b is malformed.
 func readValue(b []byte) (float64, int) {
-	u, k := binary.Uvarint(b)
-	if k <= 0 {
-		return 0, k
+	var u uint64
+	var k int
+	switch {
+	// Most values take one or two bytes (a day read decodes ~10,000):
+	// spare them binary.Uvarint's loop.
+	case len(b) > 0 && b[0] < 0x80:
+		u, k = uint64(b[0]), 1
+	case len(b) > 1 && b[1] < 0x80:
+		u, k = uint64(b[0]&0x7f)|uint64(b[1])<<7, 2
+	default:
+		if u, k = binary.Uvarint(b); k <= 0 {
+			return 0, k
+		}
 	}
 	s := u & 7
 	if s == 7 {

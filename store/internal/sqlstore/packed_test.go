@@ -173,3 +173,20 @@ func TestDecimalsStayShort(t *testing.T) {
 		}
 	}
 }
+
+// TestReadValueShortForms compares readValue's one- and two-byte fast
+// paths with binary.Uvarint on every one- and two-byte input.
+func TestReadValueShortForms(t *testing.T) {
+	for i := 0; i < 1<<16; i++ {
+		for _, b := range [][]byte{{byte(i)}, {byte(i), byte(i >> 8)}} {
+			got, k := readValue(b)
+			u, n := binary.Uvarint(b)
+			if n > 0 && u&7 == 7 {
+				n = -1 // a raw float64 needs eight more bytes than these
+			}
+			if k != n || (n > 0 && got != float64(int64(u>>4)^-int64(u>>3&1))/pow10[u&7]) {
+				t.Fatalf("% x: readValue = %v, %d; Uvarint = %d, %d", b, got, k, u, n)
+			}
+		}
+	}
+}
