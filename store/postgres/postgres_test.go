@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"math"
 	"testing"
 	"time"
 
@@ -74,5 +76,53 @@ JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'measurement'::regclas
 		grew := storetest.MeasureSize(b, s, 1_000_000, size)
 		b.ReportMetric(float64(grew)/1e6, "MB/Mvalues")
 		s.Close()
+	}
+}
+
+func TestUnixSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		us   int64
+		want int64
+	}{{0, pgEpoch}, {1_500_000, pgEpoch + 1}, {-1, pgEpoch - 1}, {-1_000_000, pgEpoch - 1}, {-1_000_001, pgEpoch - 2}} {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], uint64(tc.us))
+		if got, err := pgUnixSeconds(b[:]); err != nil || got != tc.want {
+			t.Errorf("%d µs: %d, %v; want %d", tc.us, got, err, tc.want)
+		}
+	}
+	if _, err := pgUnixSeconds([]byte{1, 2}); err == nil {
+		t.Error("short timestamp accepted")
+	}
+	var inf [8]byte
+	binary.BigEndian.PutUint64(inf[:], uint64(math.MaxInt64))
+	if _, err := pgUnixSeconds(inf[:]); err == nil {
+		t.Error("infinity accepted")
+	}
+}
+
+// TestReadRawRows reads measurements written before and after 2000 (a
+// negative binary timestamp) through the raw read.
+func TestReadRawRows(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	points := storetest.SeedPoints(t, s, 1)
+	var ms []store.Measurement
+	for _, at := range []time.Time{time.Date(1999, 12, 31, 23, 59, 0, 0, store.CST), time.Date(2020, 1, 1, 0, 1, 0, 0, store.CST)} {
+		ms = append(ms, store.Measurement{Point: points[0], Factor: "a21026", Kind: store.Minute, Time: at,
+			Values: store.Values{Flag: "N"}.With(store.Avg, 1.5), Received: at})
+	}
+	if err := s.WriteMeasurements(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Measurements(ctx, store.MeasurementQuery{Point: points[0], Factor: "a21026", Kind: store.Minute,
+		From: ms[0].Time.Add(-time.Hour), To: ms[1].Time.Add(time.Hour)})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d values, %v", len(got), err)
+	}
+	for i := range got {
+		if !got[i].Time.Equal(ms[i].Time) || !got[i].Received.Equal(ms[i].Received) || got[i].Values.V[store.Avg] != 1.5 {
+			t.Errorf("value %d = %+v", i, got[i])
+		}
 	}
 }

@@ -19,7 +19,18 @@ func init() {
 			// page to the database file once for many batches. The
 			// driver's DSN has no parameter for it, and a hook survives a
 			// reconnect, which a one-off PRAGMA would not.
-			_, err := c.Exec("PRAGMA wal_autocheckpoint = 10000", nil)
+			if _, err := c.Exec("PRAGMA wal_autocheckpoint = 10000", nil); err != nil {
+				return err
+			}
+			// Keep statement journals in memory. A multi-row INSERT that
+			// could abort half-way keeps the original of every page it
+			// changes in a statement journal, which spills to a file in
+			// /var/tmp past 64 KiB: a batch of 100 points (one leaf each)
+			// cost ~200 small writes to that file on top of the WAL's
+			// (strace), measured 4.5 of ~10 ms per 1,000-value batch. It
+			// only serves to undo a failed statement, so memory loses
+			// nothing; it takes at most the pages one statement changes.
+			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
 			return err
 		},
 	})

@@ -11,6 +11,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -187,9 +188,13 @@ var _ store.Backuper = (*Store)(nil)
 // inserts, and 4 × 256 parameters stay far below SQLite's limit of 32,766.
 const insertChunk = 256
 
-// insertRows inserts rows in multi-row statements whose RETURNING clause
-// names the rows actually inserted (ON CONFLICT DO NOTHING returns none for
-// an existing key).
+// insertRows inserts rows in multi-row statements (ON CONFLICT DO NOTHING)
+// and reports a row as not inserted when its key held other data. The
+// usual batch has only new keys: the statement's change count then says
+// so, without a RETURNING row per key through the driver. When some key
+// existed, the chunk's stored rows are read back: a row that holds
+// exactly our data was inserted (or was an identical copy, which merging
+// would not change either).
 func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
 	ok := make([]bool, len(rows))
 	var full *sql.Stmt
@@ -220,41 +225,33 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, e
 				defer st.Close()
 			}
 		}
-		res, err := st.QueryContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}
-		inserted := make(map[[3]int64]bool, len(chunk))
-		for res.Next() {
-			var k [3]int64
-			if err := res.Scan(&k[0], &k[1], &k[2]); err != nil {
-				res.Close()
-				return nil, err
-			}
-			inserted[k] = true
-		}
-		if err := res.Err(); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return nil, err
 		}
-		res.Close()
+		if n == int64(len(chunk)) {
+			for i := range chunk {
+				ok[start+i] = true
+			}
+			continue
+		}
+		stored, err := loadRows(ctx, tx, chunk)
+		if err != nil {
+			return nil, err
+		}
 		for i, r := range chunk {
-			ok[start+i] = inserted[[3]int64{r.Point, int64(r.Kind), r.T}]
+			ok[start+i] = bytes.Equal(stored[i], r.Data)
 		}
 	}
 	return ok, nil
 }
 
 func insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO measurement (point_id, kind, t, data) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?)")
-	}
-	b.WriteString(" ON CONFLICT DO NOTHING RETURNING point_id, kind, t")
-	return b.String()
+	return valuesSQL("INSERT INTO measurement (point_id, kind, t, data) VALUES ", "(?,?,?,?)", n, " ON CONFLICT DO NOTHING")
 }
 
 // loadRows reads the stored rows of many keys with one statement per

@@ -180,3 +180,46 @@ func TestPurgeFramesInChunks(t *testing.T) {
 		t.Fatalf("left %+v, %v", fs, err)
 	}
 }
+
+// TestReadManyRows reads several days of minute data of one point: every
+// row comes back once, in time order, with its values, including values
+// whose packed bytes hold NULs and arbitrary float64 bytes.
+func TestReadManyRows(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	points := storetest.SeedPoints(t, s, 1)
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, store.CST)
+	const readWindow = 4096
+	n := 2*readWindow + 7
+	ms := make([]store.Measurement, 0, n)
+	for i := 0; i < n; i++ {
+		// i/4 makes zero bytes; 0.1*i has no short decimal form below 10^-6
+		// for most i and is stored as raw float64 bytes (any byte values).
+		v := store.Values{Flag: "N"}.With(store.Avg, float64(i/4)).With(store.Max, 0.1*float64(i)+1e-9)
+		ms = append(ms, store.Measurement{Point: points[0], Factor: "a21026", Kind: store.Minute,
+			Time: base.Add(time.Duration(i) * time.Minute), Values: v, Received: base})
+	}
+	if err := s.WriteMeasurements(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Measurements(ctx, store.MeasurementQuery{Point: points[0], Factor: "a21026", Kind: store.Minute,
+		From: base, To: base.Add(time.Duration(n) * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d values, want %d", len(got), n)
+	}
+	for i, m := range got {
+		if !m.Time.Equal(ms[i].Time) || !m.Values.Equal(ms[i].Values) {
+			t.Fatalf("value %d = %v %+v, want %v %+v", i, m.Time, m.Values, ms[i].Time, ms[i].Values)
+		}
+	}
+	// A range starting inside the data and ending before its end.
+	got, err = s.Measurements(ctx, store.MeasurementQuery{Point: points[0], Factor: "a21026", Kind: store.Minute,
+		From: base.Add(10 * time.Minute), To: base.Add(time.Duration(readWindow+20) * time.Minute)})
+	if err != nil || len(got) != readWindow+10 || !got[0].Time.Equal(ms[10].Time) {
+		t.Fatalf("%d values from %v, %v", len(got), got[0].Time, err)
+	}
+}

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"ecowatch/store"
@@ -151,4 +153,40 @@ func FuzzValue(f *testing.F) {
 			t.Fatalf("%v (%x) decoded as %v (%x)", x, math.Float64bits(x), got, math.Float64bits(got))
 		}
 	})
+}
+
+// TestDecimalsStayShort checks that appendValue's rounding (truncate and
+// correct) never turns away a decimal: every n / 10^s (s ≤ 6) is stored in
+// its short form.
+func TestDecimalsStayShort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200000; i++ {
+		s := r.IntN(len(pow10))
+		n := r.Int64N(1<<uint(1+r.IntN(46))) - r.Int64N(1<<20)
+		x := float64(n) / pow10[s]
+		if x == 0 {
+			continue
+		}
+		u, _ := binary.Uvarint(appendValue(nil, x))
+		if u&7 == 7 {
+			t.Fatalf("%d / 10^%d = %v stored as raw float64", n, s, x)
+		}
+	}
+}
+
+// TestReadValueShortForms compares readValue's one- and two-byte fast
+// paths with binary.Uvarint on every one- and two-byte input.
+func TestReadValueShortForms(t *testing.T) {
+	for i := 0; i < 1<<16; i++ {
+		for _, b := range [][]byte{{byte(i)}, {byte(i), byte(i >> 8)}} {
+			got, k := readValue(b)
+			u, n := binary.Uvarint(b)
+			if n > 0 && u&7 == 7 {
+				n = -1 // a raw float64 needs eight more bytes than these
+			}
+			if k != n || (n > 0 && got != float64(int64(u>>4)^-int64(u>>3&1))/pow10[u&7]) {
+				t.Fatalf("% x: readValue = %v, %d; Uvarint = %d, %d", b, got, k, u, n)
+			}
+		}
+	}
 }
