@@ -88,6 +88,11 @@ func RunRetention(ctx context.Context, s Purger, r Retention, every time.Duratio
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			// select picks at random when both are ready: a tick that
+			// raced the cancellation must not start another pass.
+			if ctx.Err() != nil {
+				return
+			}
 		}
 	}
 }
