@@ -45,9 +45,9 @@ var _ store.Store = (*Store)(nil)
 
 // Open connects to url, applies the migrations and returns the store.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sql.Open("pgx", url)
+	db, err := openDB(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
@@ -259,9 +259,9 @@ WHERE m.point_id = u.p AND m.kind = u.kd AND m.t = u.t`, columns(rows, true)...)
 // MigrateURL connects to url, applies the migrations not yet applied and
 // returns their names.
 func MigrateURL(ctx context.Context, url string) ([]string, error) {
-	db, err := sql.Open("pgx", url)
+	db, err := openDB(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	defer db.Close()
 	return Migrate(ctx, db)
