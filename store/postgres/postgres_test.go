@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,58 @@ func TestReadRawRows(t *testing.T) {
 	for i := range got {
 		if !got[i].Time.Equal(ms[i].Time) || !got[i].Received.Equal(ms[i].Received) || got[i].Values.V[store.Avg] != 1.5 {
 			t.Errorf("value %d = %+v", i, got[i])
+		}
+	}
+}
+
+// TestReadDayPlan checks that the plan PostgreSQL keeps for the day read
+// after its first runs (the generic plan) is the ordered index scan, not
+// a bitmap scan and a sort, at the default random_page_cost and others.
+func TestReadDayPlan(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	points := storetest.SeedPoints(t, s, 20)
+	rec := time.Date(2020, 2, 1, 0, 0, 0, 0, store.CST)
+	var ms []store.Measurement
+	for m := 0; m < 2*1440; m += 60 {
+		ms = storetest.Batch(ms, points, m, 60*len(points)*len(storetest.GasFactors), rec)
+		if err := s.WriteMeasurements(ctx, ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := s.Writer().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		"ANALYZE measurement",
+		"PREPARE rd (bigint, smallint, timestamptz, timestamptz, bigint) AS " + readDay,
+		"SET plan_cache_mode = force_generic_plan",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cost := range []string{"1.1", "4", "10"} {
+		if _, err := conn.ExecContext(ctx, "SET random_page_cost = "+cost); err != nil {
+			t.Fatal(err)
+		}
+		// A generic plan is made once per statement; drop and prepare
+		// again so that it sees this cost.
+		if _, err := conn.ExecContext(ctx, "DEALLOCATE rd"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "PREPARE rd (bigint, smallint, timestamptz, timestamptz, bigint) AS "+readDay); err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) EXECUTE rd (2, 2051, '2020-01-02 00:00+08', '2020-01-03 00:00+08', 86400)").Scan(&plan); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, `"Node Type": "Index Scan"`) || strings.Contains(plan, `"Node Type": "Sort"`) || strings.Contains(plan, "Bitmap") {
+			t.Errorf("random_page_cost %s: generic plan of the day read is not the ordered index scan:\n%s", cost, plan)
 		}
 	}
 }
