@@ -1,7 +1,8 @@
 // Package postgres is the production store on PostgreSQL (via pgx), for
-// the scaled deployment. Raw frames and measurements live in tables
-// partitioned by month, created on demand, so retention and vacuum work
-// on bounded pieces.
+// the scaled deployment. Raw frames live in tables partitioned by month
+// and measurements by month and interval kind, created on demand, so
+// retention drops whole partitions and vacuum works on bounded pieces
+// (partitions.go).
 //
 // Example:
 //
@@ -24,7 +25,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
@@ -39,6 +39,7 @@ var migrationFiles embed.FS
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	*sqlstore.DB
+	parts *partitions
 }
 
 var _ store.Store = (*Store)(nil)
@@ -59,7 +60,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	p := &partitions{db: db, made: map[string]bool{}}
+	p := &partitions{db: db, made: map[string]bool{}, now: time.Now}
 	d := &sqlstore.Dialect{
 		Name:          "postgres",
 		Dollar:        true,
@@ -72,7 +73,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		InsertFrames:  insertFrames,
 		MigrationLock: migrationLock,
 	}
-	return &Store{DB: sqlstore.New(d, db, db, db.Close)}, nil
+	return &Store{DB: sqlstore.New(d, db, db, db.Close), parts: p}, nil
 }
 
 // migrationLock serialises migrations of processes starting together; the
@@ -93,61 +94,6 @@ func Migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 		return nil, err
 	}
 	return sqlstore.Migrate(ctx, db, migrateDialect, ms, time.Now)
-}
-
-// partitions creates the monthly partitions a write needs, once per
-// process and month.
-type partitions struct {
-	db   *sql.DB
-	mu   sync.Mutex
-	made map[string]bool
-}
-
-// monthOf returns the first instant of the CST month holding sec and of
-// the month after.
-func monthOf(sec int64) (time.Time, time.Time) {
-	t := time.Unix(sec, 0).In(store.CST)
-	m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, store.CST)
-	return m, m.AddDate(0, 1, 0)
-}
-
-func (p *partitions) prepare(ctx context.Context, frames, measurements []int64) error {
-	for _, set := range []struct {
-		table string
-		secs  []int64
-	}{{"raw_frame", frames}, {"measurement", measurements}} {
-		var last int64 = -1 << 62
-		for _, sec := range set.secs {
-			from, to := monthOf(sec)
-			if from.Unix() == last {
-				continue
-			}
-			last = from.Unix()
-			name := fmt.Sprintf("%s_p%04d%02d", set.table, from.Year(), int(from.Month()))
-			p.mu.Lock()
-			done := p.made[name]
-			p.mu.Unlock()
-			if done {
-				continue
-			}
-			// Outside the write's transaction: DDL takes a strong lock on
-			// the parent, which must not be held for a whole batch.
-			q := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
-				name, set.table, from.Format(time.RFC3339), to.Format(time.RFC3339))
-			if _, err := p.db.ExecContext(ctx, q); err != nil {
-				// Another process may have created it between our IF NOT
-				// EXISTS and CREATE; what matters is that it exists now.
-				var exists bool
-				if err2 := p.db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&exists); err2 != nil || !exists {
-					return fmt.Errorf("partition %s: %w", name, err)
-				}
-			}
-			p.mu.Lock()
-			p.made[name] = true
-			p.mu.Unlock()
-		}
-	}
-	return nil
 }
 
 func columns(rows []sqlstore.Row, withData bool) []any {

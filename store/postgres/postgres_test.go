@@ -62,14 +62,14 @@ func BenchmarkIngest(b *testing.B)         { storetest.BenchIngest(b, openTemp(b
 func BenchmarkIngestBatch100(b *testing.B) { storetest.BenchIngestBatch(b, openTemp(b), 100) }
 
 // BenchmarkSizePerMillion reports the growth of the measurement
-// partitions (table, index and TOAST) per million values.
+// partitions (tables, indexes and TOAST of the leaves) per million values.
 func BenchmarkSizePerMillion(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := openTemp(b)
 		size := func() int64 {
 			var n sql.NullInt64
-			if err := s.Writer().QueryRow(`SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_inherits i
-JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'measurement'::regclass`).Scan(&n); err != nil {
+			if err := s.Writer().QueryRow(`SELECT SUM(pg_total_relation_size(relid)) FROM pg_partition_tree('measurement')
+WHERE isleaf`).Scan(&n); err != nil {
 				b.Fatal(err)
 			}
 			return n.Int64
