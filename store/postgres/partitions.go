@@ -43,6 +43,11 @@ type partitions struct {
 	// never drops; older months are checked at every write, since another
 	// process may have dropped them.
 	made map[string]bool
+	// leaves maps a month's partition for a kind (measurement_p202001_minute)
+	// to the table holding its rows: itself, or a mixed month's table.
+	// Entries of dropped tables are removed by drop or, when another
+	// process dropped them, by the read that failed (forget).
+	leaves map[string]string
 }
 
 // monthOf returns the first instant of the CST month holding sec and of
@@ -137,6 +142,7 @@ func (p *partitions) ensureMeasurements(ctx context.Context, name string, from, 
 		return err
 	}
 	if kind == 'r' || (kind == 'p' && subs == len(store.Kinds)) {
+		p.found(name, kind == 'r')
 		return nil
 	}
 	if kind == 0 {
@@ -149,6 +155,7 @@ func (p *partitions) ensureMeasurements(ctx context.Context, name string, from, 
 			return err
 		}
 		if kind == 'r' {
+			p.found(name, true)
 			return nil
 		}
 	}
@@ -158,7 +165,71 @@ func (p *partitions) ensureMeasurements(ctx context.Context, name string, from, 
 			return err
 		}
 	}
+	p.found(name, false)
 	return nil
+}
+
+// found records a month's tables for reads: one mixed table, or one
+// partition per kind.
+func (p *partitions) found(month string, mixed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range store.Kinds {
+		sub := month + "_" + k.String()
+		if mixed {
+			p.leaves[sub] = month
+		} else {
+			p.leaves[sub] = sub
+		}
+	}
+}
+
+// forget removes a dropped table from the reads' map.
+func (p *partitions) forget(table string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, v := range p.leaves {
+		if v == table {
+			delete(p.leaves, k)
+		}
+	}
+}
+
+// leaf returns the table holding the rows of kind in [from, to) when that
+// range lies within one month whose table exists, else "" (read the
+// parent). A table found is remembered; one not found is looked up again
+// at the next read, since a write may create it any time.
+func (p *partitions) leaf(ctx context.Context, kind int16, from, to time.Time) (string, error) {
+	k := store.Kind(kind)
+	mFrom, mTo := monthOf(from.Unix())
+	if !k.Valid() || !to.After(from) || to.After(mTo) {
+		return "", nil
+	}
+	month := monthName("measurement", mFrom)
+	sub := month + "_" + k.String()
+	p.mu.Lock()
+	l, ok := p.leaves[sub]
+	p.mu.Unlock()
+	if ok {
+		return l, nil
+	}
+	var hasSub, mixed bool
+	if err := p.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL,
+COALESCE((SELECT relkind = 'r' FROM pg_class WHERE oid = to_regclass($2)), false)`, sub, month).Scan(&hasSub, &mixed); err != nil {
+		return "", err
+	}
+	switch {
+	case hasSub:
+		l = sub
+	case mixed:
+		l = month
+	default:
+		return "", nil
+	}
+	p.mu.Lock()
+	p.leaves[sub] = l
+	p.mu.Unlock()
+	return l, nil
 }
 
 // month returns the relkind of a month's measurement partition ('p' by
@@ -254,6 +325,7 @@ func (p *partitions) drop(ctx context.Context, c child) error {
 	p.mu.Lock()
 	delete(p.made, c.name)
 	p.mu.Unlock()
+	p.forget(c.name)
 	if _, err := p.db.ExecContext(ctx, "DROP TABLE "+c.name); err != nil {
 		return fmt.Errorf("drop partition %s: %w", c.name, err)
 	}

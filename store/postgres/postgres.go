@@ -27,6 +27,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 
 	"ecowatch/store"
@@ -60,7 +61,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	p := &partitions{db: db, made: map[string]bool{}, now: time.Now}
+	p := &partitions{db: db, made: map[string]bool{}, leaves: map[string]string{}, now: time.Now}
 	d := &sqlstore.Dialect{
 		Name:          "postgres",
 		Dollar:        true,
@@ -69,7 +70,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		LoadRows:      loadRows,
 		UpdateRows:    updateRows,
 		Prepare:       p.prepare,
-		ScanRows:      scanRows,
+		ScanRows:      p.scanRows,
 		InsertFrames:  insertFrames,
 		MigrationLock: migrationLock,
 	}
@@ -227,6 +228,17 @@ func MigrateURL(ctx context.Context, url string) ([]string, error) {
 const readDay = `SELECT t, data FROM measurement
 WHERE point_id = $1 AND kind = $2 AND t >= $3 AND t < $4 ORDER BY t LIMIT $5`
 
+// readFrom is readDay on one partition.
+func readFrom(table string) string {
+	return `SELECT t, data FROM ` + table + `
+WHERE point_id = $1 AND kind = $2 AND t >= $3 AND t < $4 ORDER BY t LIMIT $5`
+}
+
+func isUndefinedTable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42P01"
+}
+
 // readLimit is readDay's LIMIT for sqlstore's arguments: the number of
 // seconds in [from, to).
 func readLimit(args []any) (int64, error) {
@@ -246,8 +258,23 @@ func readLimit(args []any) (int64, error) {
 // row's values as pgx received them: a timestamptz in binary format is
 // eight bytes of microseconds and a bytea its bytes, so a row costs no
 // allocation (Scan made a time.Time and copied the data each time).
-func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int64, []byte) error) error {
+//
+// A range within one month reads that month's partition of the kind by
+// name (see partitions.leaf) rather than the parent table: PostgreSQL
+// 15's generic plan for the parent covers every partition, locks them all
+// at each run and prunes only then, which with ten years of partitions
+// cost more server time than the read.
+func (p *partitions) scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int64, []byte) error) error {
 	limit, err := readLimit(args)
+	if err != nil {
+		return err
+	}
+	kind, ok := args[1].(int16)
+	if !ok {
+		return fmt.Errorf("read of kind %T", args[1])
+	}
+	from, to := args[2].(time.Time), args[3].(time.Time)
+	leaf, err := p.leaf(ctx, kind, from, to)
 	if err != nil {
 		return err
 	}
@@ -261,7 +288,16 @@ func scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int
 		if !ok {
 			return fmt.Errorf("postgres driver connection is %T", dc)
 		}
-		rows, err := sc.Conn().Query(ctx, readDay, args[0], args[1], args[2], args[3], limit)
+		q := readDay
+		if leaf != "" {
+			q = readFrom(leaf)
+		}
+		rows, err := sc.Conn().Query(ctx, q, args[0], args[1], args[2], args[3], limit)
+		if err != nil && leaf != "" && isUndefinedTable(err) {
+			// Dropped since we looked (retention in another process).
+			p.forget(leaf)
+			rows, err = sc.Conn().Query(ctx, readDay, args[0], args[1], args[2], args[3], limit)
+		}
 		if err != nil {
 			return err
 		}
