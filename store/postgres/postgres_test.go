@@ -179,3 +179,30 @@ func TestReadDayPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDayPrepared checks that the day read runs as a statement pgx
+// prepared once on the connection (its statement cache), so that
+// PostgreSQL parses it once and keeps its plan.
+func TestReadDayPrepared(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	s.Writer().SetMaxOpenConns(1) // every call on the one connection
+	pt := storetest.SeedPoints(t, s, 1)[0]
+	at := time.Date(2020, 1, 2, 0, 0, 0, 0, store.CST)
+	for _, day := range []time.Time{at, at.AddDate(0, 0, 1), at.AddDate(0, 0, 2)} {
+		if err := s.WriteMeasurements(ctx, []store.Measurement{{Point: pt, Factor: "a21026", Kind: store.Minute, Time: day,
+			Values: store.Values{}.With(store.Avg, 1), Received: day}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Measurements(ctx, store.MeasurementQuery{Point: pt, Factor: "a21026", Kind: store.Minute, From: day, To: day.AddDate(0, 0, 1)})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%d values, %v", len(got), err)
+		}
+	}
+	var n int
+	if err := s.Writer().QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1 AND NOT from_sql",
+		readFrom("measurement_p202001_minute")).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the day read is prepared %d times on the connection (%v); want once", n, err)
+	}
+}
