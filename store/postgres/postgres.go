@@ -239,18 +239,19 @@ func isUndefinedTable(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "42P01"
 }
 
-// readLimit is readDay's LIMIT for sqlstore's arguments: the number of
-// seconds in [from, to).
-func readLimit(args []any) (int64, error) {
-	if len(args) != 4 {
-		return 0, fmt.Errorf("read of %d arguments", len(args))
+// sqlstoreRead is the read query sqlstore hands to ScanRows; scanRows
+// runs readDay (or readFrom) in its place, and any other query as given.
+const sqlstoreRead = "SELECT t, data FROM measurement WHERE point_id = $1 AND kind = $2 AND t >= $3 AND t < $4 ORDER BY t"
+
+// dayRead reads sqlstore's arguments of sqlstoreRead: point, kind, from, to.
+func dayRead(q string, args []any) (kind int16, from, to time.Time, ok bool) {
+	if q != sqlstoreRead || len(args) != 4 {
+		return 0, from, to, false
 	}
-	from, ok1 := args[2].(time.Time)
-	to, ok2 := args[3].(time.Time)
-	if !ok1 || !ok2 {
-		return 0, fmt.Errorf("read range of %T, %T", args[2], args[3])
-	}
-	return max(0, to.Unix()-from.Unix()), nil
+	kind, ok1 := args[1].(int16)
+	from, ok2 := args[2].(time.Time)
+	to, ok3 := args[3].(time.Time)
+	return kind, from, to, ok1 && ok2 && ok3
 }
 
 // scanRows reads through pgx itself rather than database/sql, whose
@@ -264,19 +265,20 @@ func readLimit(args []any) (int64, error) {
 // 15's generic plan for the parent covers every partition, locks them all
 // at each run and prunes only then, which with ten years of partitions
 // cost more server time than the read.
-func (p *partitions) scanRows(ctx context.Context, db *sql.DB, _ string, args []any, fn func(int64, []byte) error) error {
-	limit, err := readLimit(args)
-	if err != nil {
-		return err
-	}
-	kind, ok := args[1].(int16)
-	if !ok {
-		return fmt.Errorf("read of kind %T", args[1])
-	}
-	from, to := args[2].(time.Time), args[3].(time.Time)
-	leaf, err := p.leaf(ctx, kind, from, to)
-	if err != nil {
-		return err
+func (p *partitions) scanRows(ctx context.Context, db *sql.DB, q string, args []any, fn func(int64, []byte) error) error {
+	kind, from, to, day := dayRead(q, args)
+	var leaf string
+	if day {
+		var err error
+		if leaf, err = p.leaf(ctx, kind, from, to); err != nil {
+			return err
+		}
+		// readDay's LIMIT: the number of seconds in [from, to).
+		args = append(args[:4:4], max(0, to.Unix()-from.Unix()))
+		q = readDay
+		if leaf != "" {
+			q = readFrom(leaf)
+		}
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -288,15 +290,11 @@ func (p *partitions) scanRows(ctx context.Context, db *sql.DB, _ string, args []
 		if !ok {
 			return fmt.Errorf("postgres driver connection is %T", dc)
 		}
-		q := readDay
-		if leaf != "" {
-			q = readFrom(leaf)
-		}
-		rows, err := sc.Conn().Query(ctx, q, args[0], args[1], args[2], args[3], limit)
+		rows, err := sc.Conn().Query(ctx, q, args...)
 		if err != nil && leaf != "" && isUndefinedTable(err) {
 			// Dropped since we looked (retention in another process).
 			p.forget(leaf)
-			rows, err = sc.Conn().Query(ctx, readDay, args[0], args[1], args[2], args[3], limit)
+			rows, err = sc.Conn().Query(ctx, readDay, args...)
 		}
 		if err != nil {
 			return err

@@ -182,7 +182,9 @@ func TestReadDayPlan(t *testing.T) {
 
 // TestReadDayPrepared checks that the day read runs as a statement pgx
 // prepared once on the connection (its statement cache), so that
-// PostgreSQL parses it once and keeps its plan.
+// PostgreSQL parses it once and keeps its plan. It also fails when
+// sqlstore's read query no longer matches sqlstoreRead (scanRows then runs
+// it as given, without the partition and the LIMIT).
 func TestReadDayPrepared(t *testing.T) {
 	s := openTemp(t)
 	defer s.Close()
