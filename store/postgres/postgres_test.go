@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -149,31 +150,28 @@ func TestReadDayPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	for _, q := range []string{
-		"ANALYZE measurement",
-		"PREPARE rd (bigint, smallint, timestamptz, timestamptz, bigint) AS " + readDay,
-		"SET plan_cache_mode = force_generic_plan",
-	} {
+	for _, q := range []string{"ANALYZE measurement", "SET plan_cache_mode = force_generic_plan"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, cost := range []string{"1.1", "4", "10"} {
-		if _, err := conn.ExecContext(ctx, "SET random_page_cost = "+cost); err != nil {
-			t.Fatal(err)
-		}
-		// A generic plan is made once per statement; drop and prepare
-		// again so that it sees this cost.
-		if _, err := conn.ExecContext(ctx, "DEALLOCATE rd"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.ExecContext(ctx, "PREPARE rd (bigint, smallint, timestamptz, timestamptz, bigint) AS "+readDay); err != nil {
-			t.Fatal(err)
+	for i, tc := range []struct{ cost, query string }{
+		{"1.1", readDay}, {"4", readDay}, {"10", readDay},
+		{"1.1", readFrom("measurement_p202001_minute")}, {"4", readFrom("measurement_p202001_minute")}, {"10", readFrom("measurement_p202001_minute")},
+	} {
+		// A generic plan is made once per prepared statement: prepare
+		// one for each cost.
+		for _, q := range []string{"SET random_page_cost = " + tc.cost,
+			fmt.Sprintf("PREPARE rd%d (bigint, smallint, timestamptz, timestamptz, bigint) AS %s", i, tc.query)} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var plan string
-		if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) EXECUTE rd (2, 2051, '2020-01-02 00:00+08', '2020-01-03 00:00+08', 86400)").Scan(&plan); err != nil {
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf("EXPLAIN (FORMAT JSON) EXECUTE rd%d (2, 2051, '2020-01-02 00:00+08', '2020-01-03 00:00+08', 86400)", i)).Scan(&plan); err != nil {
 			t.Fatal(err)
 		}
+		cost := tc.cost + " " + tc.query[strings.Index(tc.query, "FROM"):strings.Index(tc.query, "\n")]
 		if !strings.Contains(plan, `"Node Type": "Index Scan"`) || strings.Contains(plan, `"Node Type": "Sort"`) || strings.Contains(plan, "Bitmap") {
 			t.Errorf("random_page_cost %s: generic plan of the day read is not the ordered index scan:\n%s", cost, plan)
 		}
