@@ -78,12 +78,14 @@ func (p *partitions) prepare(ctx context.Context, frames, measurements []int64) 
 		ensure func(ctx context.Context, name string, from, to time.Time) error
 	}{{"raw_frame", frames, p.ensureFrames}, {"measurement", measurements, p.ensureMeasurements}} {
 		var last int64 = -1 << 62
+		seen := map[int64]bool{} // months of this call, in any order
 		for _, sec := range set.secs {
 			from, to := monthOf(sec)
-			if from.Unix() == last {
+			if from.Unix() == last || seen[from.Unix()] {
 				continue
 			}
 			last = from.Unix()
+			seen[last] = true
 			name := monthName(set.table, from)
 			p.mu.Lock()
 			done := p.made[name] && p.recent(from)
