@@ -405,8 +405,9 @@ func (p *partitions) dropExpired(ctx context.Context, r store.Retention, now tim
 			pg.Rows[k] += n
 			left--
 		}
-		if left == 0 && !p.recent(from) {
-			// Every kind gone: the month's own table holds nothing.
+		if left == 0 && len(subs) > 0 && !p.recent(from) {
+			// Every kind gone: the month's own table holds nothing. (One
+			// with no partitions yet may be one a writer is filling in.)
 			if err := p.drop(ctx, c); err != nil {
 				return err
 			}
