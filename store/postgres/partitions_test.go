@@ -146,6 +146,15 @@ WHERE c.relname IN ('measurement_p202101_minute', 'measurement_p202101_realtime'
 	if p.Rows[store.Minute] != 1 || p.Rows[store.RealTime] != 1 || p.Frames != 1 || exists(t, s, "measurement_p202101_minute") {
 		t.Errorf("second pass purged %+v", p)
 	}
+	// Once every kind of January has expired, its month table goes too.
+	r.Hour, r.Day = r.Minute, r.Minute
+	p, err = s.Purge(ctx, r, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows[store.Hour] != 1 || p.Rows[store.Day] != 1 || exists(t, s, "measurement_p202101") || !exists(t, s, "measurement_p202102") {
+		t.Errorf("every kind expired: purged %+v, January exists %v", p, exists(t, s, "measurement_p202101"))
+	}
 }
 
 // TestPurgeKeepsRecentMonths: the current and the previous month's
