@@ -245,7 +245,9 @@ type Store interface {
 	// idempotently: for a key already stored, the copy that Wins is kept,
 	// factor by factor.
 	WriteMeasurements(ctx context.Context, ms []Measurement) error
-	// Measurements returns one factor of one point in time order.
+	// Measurements returns one factor of one point in time order, or with
+	// an empty Factor every factor of the point, ordered by factor code and
+	// then time (the order of one query per factor, in one scan).
 	Measurements(ctx context.Context, q MeasurementQuery) ([]Measurement, error)
 
 	// Purge deletes data older than the retention allows, as of now.

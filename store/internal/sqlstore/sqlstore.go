@@ -663,12 +663,34 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 			Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
 		return nil
 	}
+	if q.Factor == "" {
+		// Every factor: one scan of the point's rows instead of one per
+		// factor (a row holds them all), for readers of whole points such
+		// as the open-data bulk files.
+		add = func(t int64, data []byte) error {
+			es, err := decodeRow(data, t)
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				out = append(out, store.Measurement{Point: q.Point, Factor: e.Factor, Kind: q.Kind, Time: cst(t),
+					Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
+			}
+			return nil
+		}
+	}
+	byFactor := func(out []store.Measurement) []store.Measurement {
+		if q.Factor == "" {
+			slices.SortStableFunc(out, func(a, b store.Measurement) int { return strings.Compare(a.Factor, b.Factor) })
+		}
+		return out
+	}
 	args := []any{pid, int16(q.Kind), db.d.TimeArg(q.From.Unix()), db.d.TimeArg(q.To.Unix())}
 	if db.d.ScanRows != nil {
 		if err := db.d.ScanRows(ctx, db.r, db.readQ, args, add); err != nil {
 			return nil, fmt.Errorf("measurements: %w", err)
 		}
-		return out, nil
+		return byFactor(out), nil
 	}
 	rows, err := db.r.QueryContext(ctx, db.readQ, args...)
 	if err != nil {
@@ -688,7 +710,7 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("measurements: %w", err)
 	}
-	return out, nil
+	return byFactor(out), nil
 }
 
 // Frames implements store.Store.
