@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"ecowatch/bus"
 	"ecowatch/hj212"
 )
 
@@ -242,7 +243,7 @@ func (c *conn) handle(raw []byte) {
 		}
 	}
 	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
-		Mode: used, Raw: raw}
+		Mode: used, Raw: raw, Decoded: f}
 	switch {
 	case errors.Is(err, ErrUnknownDevice):
 		msg.Verdict = VerdictUnregistered
@@ -340,7 +341,19 @@ func (c *conn) archive(m *Message) bool {
 	data := append([]byte(nil), c.buf...)
 	ctx := c.publishCtx()
 	start := time.Now()
-	err := s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+	var err error
+	if vp, ok := s.cfg.Bus.(bus.ValuePublisher); ok {
+		// In process, the consumers get the message as it is, decoded
+		// frame included, and skip decoding both again. Its Raw is the
+		// copy inside data: m.Raw is the scanner's buffer, which the next
+		// frame overwrites, and a publish that timed out may still be
+		// written after this connection moved on.
+		v := *m
+		v.Raw = data[len(data)-len(m.Raw):]
+		err = vp.PublishValue(ctx, c.subject(m.CN, m.MN), data, &v)
+	} else {
+		err = s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+	}
 	c.pubTimer.Stop()
 	s.m.commit.UpdateDuration(start)
 	if err != nil {

@@ -64,6 +64,14 @@ type Config struct {
 	// DialConcurrency bounds simultaneous connection attempts (500 if 0),
 	// so that a burst does not overflow the server's accept backlog.
 	DialConcurrency int
+	// Resend makes every frame of a connection carry the same DataTime
+	// (the current 30-second interval), so that all but the first of an
+	// interval are re-sends the store merges into the row it holds: the
+	// worst case of the write path. By default each frame is a new
+	// interval, as a device uploading its buffered history (补发) as fast
+	// as it is answered: DataTime starts 30 days back and steps one
+	// second per frame.
+	Resend bool
 	// OnAck, when set, is called with the MN and QN of every frame whose
 	// acknowledgement arrived (tests check those are stored); qn is valid
 	// only during the call.
@@ -325,6 +333,8 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	f.CP = make([]hj212.Field, 0, 1+2*r.cfg.Values)
 	next := time.Now()
 	seq := *seqp
+	seq0 := seq
+	history := next.In(hj212.ChinaTime).Add(-30 * 24 * time.Hour).Truncate(time.Second)
 	defer func() { *seqp = seq }()
 	timeout := time.NewTimer(r.cfg.AckTimeout)
 	defer timeout.Stop()
@@ -354,7 +364,11 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 		// that frames of one millisecond differ (17 digits, Table 3).
 		f.QN = hj212.FormatTime(now) + fmt.Sprintf("%03d", seq%1000)
 		f.CP = f.CP[:0]
-		f.CP = append(f.CP, hj212.Field{Name: "DataTime", Value: hj212.FormatTime(now.Truncate(30 * time.Second))})
+		dt := now.Truncate(30 * time.Second)
+		if !r.cfg.Resend {
+			dt = history.Add(time.Duration(seq-seq0) * time.Second)
+		}
+		f.CP = append(f.CP, hj212.Field{Name: "DataTime", Value: hj212.FormatTime(dt)})
 		for v := 0; v < r.cfg.Values; v++ {
 			code := benchFactors[v%len(benchFactors)]
 			f.CP = append(f.CP, hj212.Field{Name: code + "-Rtd", Value: strconv.Itoa(10+(seq+v)%90) + ".5", Item: v + 1},

@@ -320,3 +320,71 @@ func TestFailoverToNextAddr(t *testing.T) {
 		t.Fatalf("%d connections got acks, want all 6 after moving to the second address", len(mns))
 	}
 }
+
+// TestDataTimes: by default every frame of a connection is a new interval
+// (DataTime strictly increasing, in the past); with Resend the frames of a
+// connection share the current 30-second interval.
+func TestDataTimes(t *testing.T) {
+	for _, resend := range []bool{false, true} {
+		var mu sync.Mutex
+		times := map[string][]time.Time{}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					sc := hj212.NewScanner(c)
+					for sc.Scan() {
+						f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+						if err != nil {
+							return
+						}
+						dt, err := f.DataTime(hj212.ChinaTime)
+						if err != nil {
+							t.Errorf("DataTime: %v", err)
+							return
+						}
+						mu.Lock()
+						times[f.MN] = append(times[f.MN], dt)
+						mu.Unlock()
+						r, _ := hj212.ReplyFor(f)
+						out, _ := hj212.Encode(r)
+						if _, err := c.Write(out); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+		start := time.Now()
+		res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 3, Duration: 300 * time.Millisecond, Resend: resend})
+		ln.Close()
+		if err != nil || res.Acked < 10 {
+			t.Fatalf("resend=%v: acked %d, %v", resend, res.Acked, err)
+		}
+		mu.Lock()
+		for mn, ts := range times {
+			distinct := map[time.Time]bool{}
+			for i, dt := range ts {
+				distinct[dt] = true
+				if !resend && (i > 0 && !dt.After(ts[i-1]) || !dt.Before(start.Add(-29*24*time.Hour))) {
+					t.Errorf("%s frame %d: DataTime %v after %v: want increasing, 30 days back", mn, i, dt, ts[max(i-1, 0)])
+				}
+				if resend && (dt.After(time.Now()) || dt.Before(start.Add(-30*time.Second))) {
+					t.Errorf("resend %s frame %d: DataTime %v, want the current interval", mn, i, dt)
+				}
+			}
+			if resend && len(distinct) > 2 || !resend && len(distinct) != len(ts) {
+				t.Errorf("resend=%v %s: %d distinct DataTimes in %d frames", resend, mn, len(distinct), len(ts))
+			}
+		}
+		mu.Unlock()
+	}
+}

@@ -54,6 +54,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fs.Float64Var(&c.Rate, "rate", 0, "total frames/s offered (0 = as fast as acks come back)")
 	fs.IntVar(&c.Values, "values", 10, "values per frame")
 	fs.IntVar(&c.Window, "window", 1, "unacknowledged frames in flight per connection")
+	fs.BoolVar(&c.Resend, "resend", false, "every frame re-sends the current interval (the store merges; default: each frame a new interval)")
 	fs.Int64Var(&c.MaxFrames, "max-frames", 0, "stop after this many frames (0 = no limit)")
 	fs.DurationVar(&c.AckTimeout, "ack-timeout", 10*time.Second, "ack wait before a frame counts as timed out")
 	fs.StringVar(&c.MNPrefix, "mn-prefix", "BENCH", "MN prefix of the connections")
@@ -101,7 +102,11 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	w := e.Stdout
-	fmt.Fprintf(w, "connections   %d (most open at once %d), %d values per frame, window %d\n", c.Conns, res.Connected, c.Values, c.Window)
+	data := "each frame a new interval"
+	if c.Resend {
+		data = "re-sends of the current interval"
+	}
+	fmt.Fprintf(w, "connections   %d (most open at once %d), %d values per frame, window %d, %s\n", c.Conns, res.Connected, c.Values, c.Window, data)
 	fmt.Fprintf(w, "elapsed       %.2f s\n", res.Elapsed.Seconds())
 	fmt.Fprintf(w, "sent          %d (%.0f frames/s)\n", res.Sent, res.SentPerSecond())
 	fmt.Fprintf(w, "acked         %d (%.0f frames/s, %.0f values/s)\n", res.Acked, res.AckedPerSecond(), res.AckedPerSecond()*float64(c.Values))
