@@ -47,7 +47,7 @@ func TestSeedImportList(t *testing.T) {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
 	code, out, _ = runCmd(t, envDir, "registry", "list")
-	for _, want := range []string{"regions (15)", "enterprises (3)", "points (88)", "devices (4)", "长沙示例热电有限公司", "43020000000001"} {
+	for _, want := range []string{"regions (137)", "enterprises (3)", "points (88)", "devices (4)", "长沙示例热电有限公司", "43020000000001"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("list lacks %q: %d\n%s", want, code, out)
 		}
