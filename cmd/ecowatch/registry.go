@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -28,7 +29,7 @@ func registryCommand() command {
 					return registryImport(ctx, e, args[1:])
 				}
 			}
-			fmt.Fprintln(e.Stderr, "usage: ecowatch registry list [regions|departments|enterprises|points|devices|limits|targets...] [--json] [--data-dir DIR | --postgres URL]")
+			fmt.Fprintln(e.Stderr, "usage: ecowatch registry list [regions|departments|enterprises|points|devices|limits|targets...] [--parent CODE] [--level LEVEL] [--json] [--data-dir DIR | --postgres URL]")
 			fmt.Fprintln(e.Stderr, "       ecowatch registry import [--dry-run] [--skip-bad-rows] [--kind KIND] [--data-dir DIR | --postgres URL] FILE...")
 			return errUsage
 		},
@@ -46,24 +47,46 @@ func splitPositional(args []string) (words, rest []string) {
 
 var listSections = []string{"regions", "departments", "enterprises", "points", "devices", "limits", "targets"}
 
+// regionFilter selects regions by parent and level; zero selects all.
+type regionFilter struct {
+	parent string
+	level  registry.RegionLevel
+}
+
+func (f regionFilter) keep(r registry.Region) bool {
+	return (f.parent == "" || r.ParentCode == f.parent) && (f.level == "" || r.Level == f.level)
+}
+
 func registryList(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "registry list", "registry list [SECTION...] [--json] [--data-dir DIR | --postgres URL]\n\nSECTION is one of "+strings.Join(listSections, ", ")+"; the default is regions, enterprises, points and devices.")
+	fs := newFlagSet(e, "registry list", "registry list [SECTION...] [--parent CODE] [--level LEVEL] [--json] [--data-dir DIR | --postgres URL]\n\nSECTION is one of "+strings.Join(listSections, ", ")+"; the default is regions, enterprises, points and devices\n(regions alone with --parent or --level). Example: registry list --parent 430100 lists 长沙市's districts and counties.")
 	jsonOut := fs.Bool("json", false, "print JSON for scripts")
+	parent := fs.String("parent", "", "regions: only those directly under this GB/T 2260 code")
+	level := fs.String("level", "", "regions: only this level (province, city or county)")
 	words, rest := splitPositional(args)
 	sf, err := parseStoreCommand(e, fs, rest)
 	if err != nil {
 		return err
 	}
 	words = append(words, fs.Args()...)
+	filter := regionFilter{parent: *parent, level: registry.RegionLevel(*level)}
+	switch filter.level {
+	case "", registry.LevelProvince, registry.LevelCity, registry.LevelCounty:
+	default:
+		return usageError(fs, fmt.Errorf("--level %q: want province, city or county", *level))
+	}
+	if filter != (regionFilter{}) {
+		if len(words) == 0 {
+			words = []string{"regions"}
+		}
+		if !slices.Contains(words, "regions") {
+			return usageError(fs, errors.New("--parent and --level filter regions: list the regions section"))
+		}
+	}
 	if len(words) == 0 {
 		words = []string{"regions", "enterprises", "points", "devices"}
 	}
 	for _, w := range words {
-		known := false
-		for _, s := range listSections {
-			known = known || s == w
-		}
-		if !known {
+		if !slices.Contains(listSections, w) {
 			return usageError(fs, fmt.Errorf("unknown section %q", w))
 		}
 	}
@@ -72,11 +95,20 @@ func registryList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if filter.parent != "" {
+		// A mistyped parent is an error, not an empty list.
+		if _, err := st.Region(ctx, filter.parent); err != nil {
+			return fmt.Errorf("--parent: %w", err)
+		}
+	}
 	out := map[string]any{}
 	for _, w := range words {
 		v, err := listSection(ctx, st, w)
 		if err != nil {
 			return err
+		}
+		if rs, ok := v.([]registry.Region); ok {
+			v = slices.DeleteFunc(rs, func(r registry.Region) bool { return !filter.keep(r) })
 		}
 		out[w] = v
 	}

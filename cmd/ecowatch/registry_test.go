@@ -115,3 +115,49 @@ func TestStoreFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryListRegions: the seeded county-level divisions, filtered by
+// parent or level, as text and as JSON.
+func TestRegistryListRegions(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCmd(t, nil, "seed", "hunan", "--data-dir", dir); code != 0 {
+		t.Fatalf("seed: %d %s", code, errs)
+	}
+	code, out, errs := runCmd(t, nil, "registry", "list", "--parent", "430100", "--data-dir", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 11 || lines[0] != "regions (9)" || strings.Join(strings.Fields(lines[10]), " ") != "430182 宁乡市 county 430100" {
+		t.Fatalf("--parent 430100: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd(t, nil, "registry", "list", "regions", "--parent", "433100", "--json", "--data-dir", dir)
+	var got struct {
+		Regions []struct{ Code, Name, Level, ParentCode string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v (%d)\n%s", err, code, out)
+	}
+	if len(got.Regions) != 8 || got.Regions[0].Code != "433101" || got.Regions[0].Name != "吉首市" || got.Regions[0].Level != "county" || got.Regions[7].ParentCode != "433100" {
+		t.Fatalf("湘西's divisions: %+v", got.Regions)
+	}
+	for level, n := range map[string]string{"province": "regions (1)\n", "city": "regions (14)\n", "county": "regions (122)\n"} {
+		if code, out, _ := runCmd(t, nil, "registry", "list", "--level", level, "--data-dir", dir); code != 0 || !strings.HasPrefix(out, n) {
+			t.Errorf("--level %s: %d %q", level, code, out)
+		}
+	}
+	if code, out, _ := runCmd(t, nil, "registry", "list", "--parent", "430200", "--level", "city", "--data-dir", dir); code != 0 || !strings.HasPrefix(out, "regions (0)\n") || strings.Count(out, "\n") != 2 {
+		t.Errorf("cities under 株洲市: %d %q", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--parent", "430199"}, 1, `region "430199": not found`},
+		{[]string{"enterprises", "--parent", "430100"}, 2, "list the regions section"},
+		{[]string{"--level", "town"}, 2, `--level "town"`},
+	} {
+		code, _, errs := runCmd(t, nil, append(append([]string{"registry", "list"}, tc.args...), "--data-dir", dir)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}
