@@ -469,6 +469,15 @@ func parseTable(t *Table) ([]record, []RowError) {
 	return out, bad
 }
 
+// checkReplaced refuses a county-level code that has been withdrawn and
+// names the one in force: registries kept for years still carry old
+// codes, and "not found" alone would leave the user to find the new one.
+func checkReplaced(c *cells, code string) {
+	if r, ok := seed.ReplacedCode(code); ok {
+		c.fail("region_code", "%q (%s) was withdrawn in %d: the area is now %s %s", code, r.Name, r.Year, r.By, r.ByName)
+	}
+}
+
 // parseRow builds a row's record and its natural key.
 func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) error) {
 	switch k {
@@ -476,6 +485,7 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 		e := registry.Enterprise{CreditCode: c.str("credit_code"), Name: c.str("name"), RegionCode: c.str("region_code"),
 			IndustryCode: c.str("industry_code"), Address: c.str("address"), Lon: c.float("longitude"), Lat: c.float("latitude"),
 			PermitNumber: c.str("permit_number"), Contact: c.str("contact"), ContactPhone: c.str("contact_phone")}
+		checkReplaced(c, e.RegionCode)
 		for _, s := range c.list("key_units") {
 			ku, err := registry.ParseKeyUnit(s)
 			if err != nil {
@@ -495,6 +505,7 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 			RegionCode: c.str("region_code"), EnterpriseCode: c.str("enterprise_code"), Lon: c.float("longitude"), Lat: c.float("latitude"),
 			Level: c.str("level"), Background: c.boolean("background"), InCityAverage: c.boolean("in_city_average"),
 			WaterBody: c.str("water_body"), TargetClass: c.integer("target_class")}
+		checkReplaced(c, p.RegionCode)
 		for _, f := range c.list("factors") {
 			code, unit, _ := strings.Cut(f, ":")
 			p.Factors = append(p.Factors, registry.PointFactor{Code: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
