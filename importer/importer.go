@@ -478,6 +478,24 @@ func checkReplaced(c *cells, code string) {
 	}
 }
 
+// explainRegion adds to an upsert's "region not found" where the valid
+// codes are: the divisions of the missing region's parent, when that
+// exists (a county code that is one digit off names its city).
+func explainRegion(ctx context.Context, r store.Registry, code string, err error) error {
+	if err == nil || !errors.Is(err, store.ErrNotFound) || !strings.HasPrefix(err.Error(), "region_code: ") {
+		return err
+	}
+	parent := registry.ParentOf(code)
+	if parent == "" {
+		return err
+	}
+	p, perr := r.Region(ctx, parent)
+	if perr != nil {
+		return err
+	}
+	return fmt.Errorf("%w (the divisions of %s %s: ecowatch registry list --parent %s)", err, p.Code, p.Name, p.Code)
+}
+
 // parseRow builds a row's record and its natural key.
 func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) error) {
 	switch k {
@@ -493,7 +511,9 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 			}
 			e.KeyUnits = append(e.KeyUnits, ku)
 		}
-		return e.CreditCode, func(ctx context.Context, r store.Registry) error { return r.UpsertEnterprise(ctx, e) }
+		return e.CreditCode, func(ctx context.Context, r store.Registry) error {
+			return explainRegion(ctx, r, e.RegionCode, r.UpsertEnterprise(ctx, e))
+		}
 	case Stations:
 		bg := c.boolean("background")
 		p := registry.Point{Code: c.str("station_code"), Name: c.str("station_name"), Kind: registry.KindAirStation,
@@ -510,7 +530,9 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 			code, unit, _ := strings.Cut(f, ":")
 			p.Factors = append(p.Factors, registry.PointFactor{Code: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
 		}
-		return p.Code, func(ctx context.Context, r store.Registry) error { return r.UpsertPoint(ctx, p) }
+		return p.Code, func(ctx context.Context, r store.Registry) error {
+			return explainRegion(ctx, r, p.RegionCode, r.UpsertPoint(ctx, p))
+		}
 	case Devices:
 		d := registry.Device{MN: c.str("mn"), Password: c.str("password"), ProtocolVersion: c.str("protocol_version"),
 			Quirks: c.list("quirks"), PointCode: c.str("point_code"), State: registry.DeviceState(c.str("state"))}

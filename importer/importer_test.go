@@ -54,7 +54,7 @@ func TestBadRowsReportedAndNothingImported(t *testing.T) {
 	// One line per mistake planted in testdata/bad-enterprises.csv.
 	want := []string{
 		`bad-enterprises.csv:3: credit_code: "91430100MA4L0004CX": check character is 'X', want 'Q' (GB 32100-2015 5.2)`,
-		`bad-enterprises.csv:4: region_code: region "439900": not found`,
+		`bad-enterprises.csv:4: region_code: region "439900": not found (the divisions of 430000 湖南省: ecowatch registry list --parent 430000)`,
 		`bad-enterprises.csv:5: longitude: "东经113" is not a number`,
 		`bad-enterprises.csv:6: key_units: "光" is not water, air, soil, noise or other (水, 大气, 土壤, 声, 其他)`,
 		`bad-enterprises.csv:7: credit_code: "91430100MA4L0004CQ" is also on row 2`,
@@ -274,7 +274,7 @@ func TestCountyRegions(t *testing.T) {
 		t.Fatalf("bad county codes: %+v, %v", res, err)
 	}
 	want := []string{
-		`bad-counties.csv:3: region_code: region "430199": not found`,
+		`bad-counties.csv:3: region_code: region "430199": not found (the divisions of 430100 长沙市: ecowatch registry list --parent 430100)`,
 		`bad-counties.csv:4: region_code: "430221" (株洲县) was withdrawn in 2018: the area is now 430212 渌口区`,
 		`bad-points.csv:2: region_code: "430124" (宁乡县) was withdrawn in 2017: the area is now 430182 宁乡市`,
 	}
