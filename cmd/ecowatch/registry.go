@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"ecowatch/importer"
 	"ecowatch/registry"
@@ -159,15 +158,62 @@ func yn(b bool) string {
 	return "N"
 }
 
+// wide reports whether r takes two columns on a terminal (East Asian wide
+// and fullwidth characters: CJK ideographs, kana, hangul, fullwidth forms).
+func wide(r rune) bool {
+	return r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf && r != 0x303f || r >= 0xac00 && r <= 0xd7a3 ||
+		r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6 ||
+		r >= 0x20000 && r <= 0x3fffd)
+}
+
+// displayWidth is how many terminal columns s takes.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if wide(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// writeColumns prints rows as columns two spaces apart. text/tabwriter
+// counts a Chinese name's characters as one column each where a terminal
+// shows two, which skews every column after a name.
+func writeColumns(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.Reset()
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+		io.WriteString(w, b.String())
+	}
+}
+
 func printSection(w io.Writer, section string, v any) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	defer tw.Flush()
+	var rows [][]string
+	defer func() { writeColumns(w, rows) }()
 	row := func(cells ...any) {
 		s := make([]string, len(cells))
 		for i, c := range cells {
 			s[i] = fmt.Sprint(c)
 		}
-		fmt.Fprintln(tw, strings.Join(s, "\t"))
+		rows = append(rows, s)
 	}
 	switch x := v.(type) {
 	case []registry.Region:

@@ -128,6 +128,20 @@ func TestRegistryListRegions(t *testing.T) {
 	if code != 0 || len(lines) != 11 || lines[0] != "regions (9)" || strings.Join(strings.Fields(lines[10]), " ") != "430182 宁乡市 county 430100" {
 		t.Fatalf("--parent 430100: %d %q %q", code, out, errs)
 	}
+	// Columns line up on a terminal, where a Chinese character takes two
+	// columns: LEVEL starts at the same column on every line of 怀化市's
+	// divisions, whose names are 3 to 9 characters long.
+	_, out, _ = runCmd(t, nil, "registry", "list", "--parent", "431200", "--data-dir", dir)
+	lines = strings.Split(strings.TrimSpace(out), "\n")[1:]
+	at := displayWidth(lines[0][:strings.Index(lines[0], "LEVEL")])
+	for _, l := range lines[1:] {
+		if i := strings.Index(l, "county"); i < 0 || displayWidth(l[:i]) != at {
+			t.Errorf("LEVEL at column %d, but: %q", at, l)
+		}
+	}
+	if at != len("431229  ")+2*len([]rune("靖州苗族侗族自治县"))+2 {
+		t.Errorf("LEVEL at column %d", at)
+	}
 	code, out, _ = runCmd(t, nil, "registry", "list", "regions", "--parent", "433100", "--json", "--data-dir", dir)
 	var got struct {
 		Regions []struct{ Code, Name, Level, ParentCode string }
