@@ -62,26 +62,30 @@ func ackServer(t testing.TB, reply []byte) (string, *int64) {
 // counts agree (acked ≤ sent ≤ acked + one in flight per connection) and
 // the latency quantiles are ordered and below the run's length.
 func TestRunAgainstFakeServer(t *testing.T) {
-	addr, bad := ackServer(t, nil)
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 20, Duration: 700 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *bad != 0 {
-		t.Errorf("server refused %d frames", *bad)
-	}
-	if res.Acked < 100 || res.Acked > res.Sent || res.Sent > res.Acked+20 {
-		t.Errorf("sent %d acked %d: want many, acked ≤ sent ≤ acked+20", res.Sent, res.Acked)
-	}
-	if res.Latency.Count() != res.Acked {
-		t.Errorf("latency samples %d, acked %d", res.Latency.Count(), res.Acked)
-	}
-	p50, p99, p999 := res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
-	if !(p50 <= p99 && p99 <= p999 && p999 <= res.Latency.Max() && res.Latency.Max() < time.Second) {
-		t.Errorf("p50 %v p99 %v p99.9 %v max %v: want ordered and < 1 s", p50, p99, p999, res.Latency.Max())
-	}
-	if len(res.Errors) != 0 || res.Connected != 20 {
-		t.Errorf("errors %v, connected %d; want none and 20", res.Errors, res.Connected)
+	// A window of one runs on one goroutine per connection, larger ones
+	// on a reader and a writer: both are checked.
+	for _, window := range []int{1, 4} {
+		addr, bad := ackServer(t, nil)
+		res, err := Run(context.Background(), Config{Addr: addr, Conns: 20, Window: window, Duration: 700 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *bad != 0 {
+			t.Errorf("window %d: server refused %d frames", window, *bad)
+		}
+		if res.Acked < 100 || res.Acked > res.Sent || res.Sent > res.Acked+int64(20*window) {
+			t.Errorf("window %d: sent %d acked %d: want many, acked ≤ sent ≤ acked+%d", window, res.Sent, res.Acked, 20*window)
+		}
+		if res.Latency.Count() != res.Acked {
+			t.Errorf("window %d: latency samples %d, acked %d", window, res.Latency.Count(), res.Acked)
+		}
+		p50, p99, p999 := res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
+		if !(p50 <= p99 && p99 <= p999 && p999 <= res.Latency.Max() && res.Latency.Max() < time.Second) {
+			t.Errorf("window %d: p50 %v p99 %v p99.9 %v max %v: want ordered and < 1 s", window, p50, p99, p999, res.Latency.Max())
+		}
+		if len(res.Errors) != 0 || res.Connected != 20 {
+			t.Errorf("window %d: errors %v, connected %d; want none and 20", window, res.Errors, res.Connected)
+		}
 	}
 }
 
