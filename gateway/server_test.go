@@ -495,6 +495,33 @@ func TestLimits(t *testing.T) {
 			t.Fatal("idle connection not closed")
 		}
 	})
+	t.Run("idle deadline renewed by traffic", func(t *testing.T) {
+		// The deadline is renewed lazily; a device that never stays
+		// silent for the idle timeout must never be cut off, and one that
+		// falls silent is closed no earlier than the timeout.
+		const idle = 400 * time.Millisecond
+		h := newHarness(t, func(c *Config) { c.Limits.IdleTimeout = idle })
+		const mn = "IDLE0001"
+		h.register(mn, "pw")
+		d := h.dial()
+		var last time.Time
+		for i := range 8 {
+			if i > 0 {
+				time.Sleep(idle / 2)
+			}
+			last = time.Now()
+			d.send(upload(fmt.Sprintf("20200101000000%03d", i), "2011", "pw", mn, "20200101000000"))
+			if d.read(5*time.Second) == nil {
+				t.Fatalf("frame %d not acknowledged: the connection was closed while in use", i)
+			}
+		}
+		if !d.closed(5 * time.Second) {
+			t.Fatal("silent connection not closed")
+		}
+		if gone := time.Since(last); gone < idle {
+			t.Fatalf("closed %v after the last frame, before the idle timeout %v", gone, idle)
+		}
+	})
 }
 
 // fakeDevice answers platform requests the way Appendix C shows: 9011
