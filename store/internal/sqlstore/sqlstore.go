@@ -493,7 +493,7 @@ func (db *DB) keyEntries(ctx context.Context, ms []store.Measurement, received t
 		}
 		if db.d.CheckKey != nil {
 			if err := db.d.CheckKey(pid, int16(m.Kind), m.Time.Unix()); err != nil {
-				return nil, fmt.Errorf("%w: measurement %d (point %s, %s): %w", store.ErrInvalid, i, m.Point, m.Time.Format(time.RFC3339), err)
+				return nil, fmt.Errorf("%w: measurement %d (point %s): %w", store.ErrInvalid, i, m.Point, err)
 			}
 		}
 		rec := received
