@@ -199,12 +199,11 @@ func TestMigrateFilledStore(t *testing.T) {
 	if n := countRows(t, s.Writer()); n != rows {
 		t.Fatalf("%d rows after migration, want %d", n, rows)
 	}
-	var ddl, check string
-	if err := s.Writer().QueryRow("SELECT sql FROM sqlite_schema WHERE name = 'measurement'").Scan(&ddl); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(ddl, "id       INTEGER PRIMARY KEY") || strings.Contains(ddl, "WITHOUT ROWID") {
-		t.Fatalf("measurement after migration: %s", ddl)
+	var withoutRowid int
+	var pk, check string
+	if err := s.Writer().QueryRow(`SELECT wr, (SELECT group_concat(name) FROM pragma_table_info('measurement') WHERE pk > 0)
+FROM pragma_table_list WHERE name = 'measurement'`).Scan(&withoutRowid, &pk); err != nil || withoutRowid != 0 || pk != "id" {
+		t.Fatalf("measurement after migration: without rowid %d, key %q, %v", withoutRowid, pk, err)
 	}
 	if err := s.Writer().QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check = %q, %v", check, err)
