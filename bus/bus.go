@@ -38,6 +38,19 @@ import (
 type Msg struct {
 	Subject string
 	Data    []byte
+	// Value is what the publisher passed to PublishValue on an in-process
+	// bus (nil otherwise): the publisher's own decoded form of Data, so a
+	// consumer in the same process need not decode Data again. Receivers
+	// must not modify it, and must work from Data alone when it is nil (a
+	// bus between processes never carries it).
+	Value any
+}
+
+// ValuePublisher is implemented by a bus that can hand a publisher's value
+// to receivers in the same process along with the encoded message.
+type ValuePublisher interface {
+	// PublishValue is Publish, with v delivered as Msg.Value.
+	PublishValue(ctx context.Context, subject string, data []byte, v any) error
 }
 
 // Handler processes a batch of messages for a durable consumer. Returning nil

@@ -95,10 +95,16 @@ var resPool = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 // Publish implements Bus.
 func (m *Memory) Publish(ctx context.Context, subject string, data []byte) error {
+	return m.PublishValue(ctx, subject, data, nil)
+}
+
+// PublishValue implements ValuePublisher: durable consumers and live
+// subscribers get v as Msg.Value.
+func (m *Memory) PublishValue(ctx context.Context, subject string, data []byte, v any) error {
 	if !ValidSubject(subject) {
 		return ErrBadSubject
 	}
-	msg := Msg{Subject: subject, Data: data}
+	msg := Msg{Subject: subject, Data: data, Value: v}
 	var one [1]*group
 	targets := one[:0]
 	m.mu.RLock()

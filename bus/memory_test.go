@@ -109,3 +109,40 @@ func BenchmarkMemoryPublish(b *testing.B) {
 		}
 	})
 }
+
+// TestMemoryPublishValue: a value published with the message reaches the
+// durable consumer and live subscribers as is; Publish carries none.
+func TestMemoryPublishValue(t *testing.T) {
+	b := bus.NewMemory(bus.MemoryOptions{})
+	defer b.Close()
+	type decoded struct{ n int }
+	got := make(chan bus.Msg, 4)
+	if err := b.Consume(context.Background(), "c", "x.>", func(_ context.Context, batch []bus.Msg) error {
+		for _, m := range batch {
+			got <- m
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	live := make(chan bus.Msg, 4)
+	unsub, err := b.Subscribe("x.>", func(m bus.Msg) { live <- m })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unsub()
+	v := &decoded{n: 7}
+	var vp bus.ValuePublisher = b
+	if err := vp.PublishValue(context.Background(), "x.1", []byte("a"), v); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(context.Background(), "x.2", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []chan bus.Msg{got, live} {
+		m1, m2 := <-ch, <-ch
+		if m1.Value != any(v) || string(m1.Data) != "a" || m2.Value != nil || string(m2.Data) != "b" {
+			t.Errorf("messages %+v, %+v: want the value with the first only", m1, m2)
+		}
+	}
+}

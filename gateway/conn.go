@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"ecowatch/bus"
 	"ecowatch/hj212"
 )
 
@@ -27,7 +28,8 @@ type conn struct {
 
 	stopped atomic.Bool
 
-	wmu sync.Mutex // one writer at a time: acks and platform requests
+	wmu        sync.Mutex // one writer at a time: acks and platform requests
+	writeUntil time.Time  // the write deadline set; guarded by wmu
 
 	mu    sync.Mutex
 	mns   []string             // MNs seen on this connection (usually one)
@@ -79,26 +81,35 @@ type deadlineReader struct {
 	read         int64 // bytes read from the connection
 	consumed     int64 // bytes the scanner has handed out as tokens
 	partialSince time.Time
-	partial      bool // the last read waited inside a frame
+	partial      bool      // the last read waited inside a frame
+	idleUntil    time.Time // the idle deadline set, zero when another is
 }
 
 func (r *deadlineReader) Read(p []byte) (int, error) {
 	l := &r.c.s.cfg.Limits
 	now := time.Now()
-	var dl time.Time
 	r.partial = r.read > r.consumed && l.PartialDeadline > 0
-	if r.partial {
+	switch {
+	case r.partial:
 		if r.partialSince.IsZero() {
 			r.partialSince = now
 		}
-		dl = r.partialSince.Add(l.PartialDeadline)
-	} else {
+		r.idleUntil = time.Time{}
+		r.c.nc.SetReadDeadline(r.partialSince.Add(l.PartialDeadline))
+	case l.IdleTimeout <= 0:
+		r.partialSince, r.idleUntil = time.Time{}, time.Time{}
+		r.c.nc.SetReadDeadline(time.Time{})
+	case r.idleUntil.Sub(now) < l.IdleTimeout:
+		// The idle deadline is set with a sixteenth to spare and renewed
+		// only once that is used up: re-arming the timer before every
+		// read cost ~2 % of the gateway's CPU. A silent connection is
+		// closed between IdleTimeout and 17/16 of it after its last byte.
 		r.partialSince = time.Time{}
-		if l.IdleTimeout > 0 {
-			dl = now.Add(l.IdleTimeout)
-		}
+		r.idleUntil = now.Add(l.IdleTimeout + l.IdleTimeout/16)
+		r.c.nc.SetReadDeadline(r.idleUntil)
+	default:
+		r.partialSince = time.Time{}
 	}
-	r.c.nc.SetReadDeadline(dl)
 	if r.c.stopped.Load() {
 		return 0, errStopped
 	}
@@ -242,7 +253,7 @@ func (c *conn) handle(raw []byte) {
 		}
 	}
 	msg := Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: VerdictOK, Detail: diagnostics(f.Diagnostics),
-		Mode: used, Raw: raw}
+		Mode: used, Raw: raw, Decoded: f}
 	switch {
 	case errors.Is(err, ErrUnknownDevice):
 		msg.Verdict = VerdictUnregistered
@@ -340,7 +351,19 @@ func (c *conn) archive(m *Message) bool {
 	data := append([]byte(nil), c.buf...)
 	ctx := c.publishCtx()
 	start := time.Now()
-	err := s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+	var err error
+	if vp, ok := s.cfg.Bus.(bus.ValuePublisher); ok {
+		// In process, the consumers get the message as it is, decoded
+		// frame included, and skip decoding both again. Its Raw is the
+		// copy inside data: m.Raw is the scanner's buffer, which the next
+		// frame overwrites, and a publish that timed out may still be
+		// written after this connection moved on.
+		v := *m
+		v.Raw = data[len(data)-len(m.Raw):]
+		err = vp.PublishValue(ctx, c.subject(m.CN, m.MN), data, &v)
+	} else {
+		err = s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+	}
 	c.pubTimer.Stop()
 	s.m.commit.UpdateDuration(start)
 	if err != nil {
@@ -394,7 +417,12 @@ func (c *conn) write(b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if wt := c.s.cfg.Limits.WriteTimeout; wt > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(wt))
+		// As with the idle deadline: a sixteenth to spare, renewed when
+		// used up, so a write fails between WriteTimeout and 17/16 of it.
+		if now := time.Now(); c.writeUntil.Sub(now) < wt {
+			c.writeUntil = now.Add(wt + wt/16)
+			c.nc.SetWriteDeadline(c.writeUntil)
+		}
 	}
 	_, err := c.nc.Write(b)
 	return err

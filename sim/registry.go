@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"ecowatch/registry"
+	"ecowatch/seed"
 )
 
 // RegistryTables are the tables WriteRegistry can print, in import order.
@@ -14,6 +15,27 @@ var RegistryTables = []string{"enterprises", "points", "devices", "limits"}
 
 // simRegion is Changsha (430100), where simulated points are placed.
 const simRegion = "430100"
+
+// simCounties returns simRegion's county-level divisions. A simulated
+// enterprise and its outlets are registered in one of them, in turn, as a
+// real discharger is; stations stay at the city, where the city average
+// and the national release place them.
+func simCounties() ([]string, error) {
+	all, err := seed.Counties()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range all {
+		if c.ParentCode == simRegion {
+			out = append(out, c.Code)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("sim: no county-level divisions of %s in the seed data", simRegion)
+	}
+	return out, nil
+}
 
 // enterpriseCode returns a valid unified social credit code (GB 32100-2015)
 // for the simulated enterprise of a device.
@@ -82,6 +104,18 @@ var outletLimits = map[Kind][]outletLimit{
 // order of RegistryTables.
 func WriteRegistry(w io.Writer, specs []Spec, table string) error {
 	cw := csv.NewWriter(w)
+	counties, err := simCounties()
+	if err != nil {
+		return err
+	}
+	// regionOf is where spec i is registered: its enterprise's county, or
+	// the city for a station.
+	regionOf := func(i int) string {
+		if hasEnterprise(specs[i].Kind) {
+			return counties[i%len(counties)]
+		}
+		return simRegion
+	}
 	switch table {
 	case "enterprises":
 		_ = cw.Write([]string{"credit_code", "name", "region_code"})
@@ -93,7 +127,7 @@ func WriteRegistry(w io.Writer, specs []Spec, table string) error {
 			if err != nil {
 				return err
 			}
-			_ = cw.Write([]string{code, fmt.Sprintf("模拟企业%d (simulated)", i+1), simRegion})
+			_ = cw.Write([]string{code, fmt.Sprintf("模拟企业%d (simulated)", i+1), regionOf(i)})
 		}
 	case "points":
 		_ = cw.Write([]string{"point_code", "name", "kind", "region_code", "enterprise_code", "factors"})
@@ -110,7 +144,7 @@ func WriteRegistry(w io.Writer, specs []Spec, table string) error {
 					return err
 				}
 			}
-			_ = cw.Write([]string{s.Point, p.Name + " " + s.Point, string(pointKind(s.Kind)), simRegion, ent, strings.Join(codes, ";")})
+			_ = cw.Write([]string{s.Point, p.Name + " " + s.Point, string(pointKind(s.Kind)), regionOf(i), ent, strings.Join(codes, ";")})
 		}
 	case "devices":
 		_ = cw.Write([]string{"mn", "protocol_version", "state", "password", "quirks", "point_code"})

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"math"
 	"net"
@@ -497,5 +498,48 @@ func TestOfflineAndResend(t *testing.T) {
 	}
 	if len(qns) != 2 || qns[0] == qns[1] {
 		t.Errorf("re-sent hourly QNs %v, want two different", qns)
+	}
+}
+
+// TestRegistryCounties: simulated enterprises and their outlets are
+// registered in 长沙's real county-level divisions, in turn; stations
+// stay at the city.
+func TestRegistryCounties(t *testing.T) {
+	specs, err := Pattern(40, "SIM", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changsha := map[string]bool{"430102": true, "430103": true, "430104": true, "430105": true, "430111": true,
+		"430112": true, "430121": true, "430181": true, "430182": true}
+	read := func(table string) [][]string {
+		var buf bytes.Buffer
+		if err := WriteRegistry(&buf, specs, table); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[1:]
+	}
+	entRegion := map[string]string{}
+	used := map[string]bool{}
+	for _, r := range read("enterprises") {
+		if !changsha[r[2]] {
+			t.Errorf("enterprise %s in %s, not a county-level division of 长沙", r[0], r[2])
+		}
+		entRegion[r[0]] = r[2]
+		used[r[2]] = true
+	}
+	if len(used) != len(changsha) {
+		t.Errorf("20 enterprises spread over %d of 长沙's 9 divisions", len(used))
+	}
+	for _, r := range read("points") { // point_code,name,kind,region_code,enterprise_code,factors
+		switch {
+		case r[4] != "" && r[3] != entRegion[r[4]]:
+			t.Errorf("outlet %s in %s, its enterprise in %s", r[0], r[3], entRegion[r[4]])
+		case r[4] == "" && r[3] != "430100":
+			t.Errorf("station %s (%s) in %s, want the city 430100", r[0], r[2], r[3])
+		}
 	}
 }

@@ -243,9 +243,13 @@ type Store interface {
 
 	// WriteMeasurements stores a batch in one durable transaction,
 	// idempotently: for a key already stored, the copy that Wins is kept,
-	// factor by factor.
+	// factor by factor. A measurement the store cannot hold fails the
+	// whole call with ErrInvalid, as in Ingest: the SQLite store keeps
+	// times from 1970-01-01 to 2106-02-07 06:28:15 UTC only.
 	WriteMeasurements(ctx context.Context, ms []Measurement) error
-	// Measurements returns one factor of one point in time order.
+	// Measurements returns one factor of one point in time order, or with
+	// an empty Factor every factor of the point, ordered by factor code and
+	// then time (the order of one query per factor, in one scan).
 	Measurements(ctx context.Context, q MeasurementQuery) ([]Measurement, error)
 
 	// Purge deletes data older than the retention allows, as of now.

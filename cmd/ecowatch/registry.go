@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"ecowatch/importer"
 	"ecowatch/registry"
@@ -28,7 +28,7 @@ func registryCommand() command {
 					return registryImport(ctx, e, args[1:])
 				}
 			}
-			fmt.Fprintln(e.Stderr, "usage: ecowatch registry list [regions|departments|enterprises|points|devices|limits|targets...] [--json] [--data-dir DIR | --postgres URL]")
+			fmt.Fprintln(e.Stderr, "usage: ecowatch registry list [regions|departments|enterprises|points|devices|limits|targets...] [--parent CODE] [--level LEVEL] [--json] [--data-dir DIR | --postgres URL]")
 			fmt.Fprintln(e.Stderr, "       ecowatch registry import [--dry-run] [--skip-bad-rows] [--kind KIND] [--data-dir DIR | --postgres URL] FILE...")
 			return errUsage
 		},
@@ -46,24 +46,46 @@ func splitPositional(args []string) (words, rest []string) {
 
 var listSections = []string{"regions", "departments", "enterprises", "points", "devices", "limits", "targets"}
 
+// regionFilter selects regions by parent and level; zero selects all.
+type regionFilter struct {
+	parent string
+	level  registry.RegionLevel
+}
+
+func (f regionFilter) keep(r registry.Region) bool {
+	return (f.parent == "" || r.ParentCode == f.parent) && (f.level == "" || r.Level == f.level)
+}
+
 func registryList(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "registry list", "registry list [SECTION...] [--json] [--data-dir DIR | --postgres URL]\n\nSECTION is one of "+strings.Join(listSections, ", ")+"; the default is regions, enterprises, points and devices.")
+	fs := newFlagSet(e, "registry list", "registry list [SECTION...] [--parent CODE] [--level LEVEL] [--json] [--data-dir DIR | --postgres URL]\n\nSECTION is one of "+strings.Join(listSections, ", ")+"; the default is regions, enterprises, points and devices\n(regions alone with --parent or --level). Example: registry list --parent 430100 lists 长沙市's districts and counties.")
 	jsonOut := fs.Bool("json", false, "print JSON for scripts")
+	parent := fs.String("parent", "", "regions: only those directly under this GB/T 2260 code")
+	level := fs.String("level", "", "regions: only this level (province, city or county)")
 	words, rest := splitPositional(args)
 	sf, err := parseStoreCommand(e, fs, rest)
 	if err != nil {
 		return err
 	}
 	words = append(words, fs.Args()...)
+	filter := regionFilter{parent: *parent, level: registry.RegionLevel(*level)}
+	switch filter.level {
+	case "", registry.LevelProvince, registry.LevelCity, registry.LevelCounty:
+	default:
+		return usageError(fs, fmt.Errorf("--level %q: want province, city or county", *level))
+	}
+	if filter != (regionFilter{}) {
+		if len(words) == 0 {
+			words = []string{"regions"}
+		}
+		if !slices.Contains(words, "regions") {
+			return usageError(fs, errors.New("--parent and --level filter regions: list the regions section"))
+		}
+	}
 	if len(words) == 0 {
 		words = []string{"regions", "enterprises", "points", "devices"}
 	}
 	for _, w := range words {
-		known := false
-		for _, s := range listSections {
-			known = known || s == w
-		}
-		if !known {
+		if !slices.Contains(listSections, w) {
 			return usageError(fs, fmt.Errorf("unknown section %q", w))
 		}
 	}
@@ -72,11 +94,20 @@ func registryList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if filter.parent != "" {
+		// A mistyped parent is an error, not an empty list.
+		if _, err := st.Region(ctx, filter.parent); err != nil {
+			return fmt.Errorf("--parent: %w", err)
+		}
+	}
 	out := map[string]any{}
 	for _, w := range words {
 		v, err := listSection(ctx, st, w)
 		if err != nil {
 			return err
+		}
+		if rs, ok := v.([]registry.Region); ok {
+			v = slices.DeleteFunc(rs, func(r registry.Region) bool { return !filter.keep(r) })
 		}
 		out[w] = v
 	}
@@ -127,15 +158,62 @@ func yn(b bool) string {
 	return "N"
 }
 
+// wide reports whether r takes two columns on a terminal (East Asian wide
+// and fullwidth characters: CJK ideographs, kana, hangul, fullwidth forms).
+func wide(r rune) bool {
+	return r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf && r != 0x303f || r >= 0xac00 && r <= 0xd7a3 ||
+		r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6 ||
+		r >= 0x20000 && r <= 0x3fffd)
+}
+
+// displayWidth is how many terminal columns s takes.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if wide(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// writeColumns prints rows as columns two spaces apart. text/tabwriter
+// counts a Chinese name's characters as one column each where a terminal
+// shows two, which skews every column after a name.
+func writeColumns(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.Reset()
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+		io.WriteString(w, b.String())
+	}
+}
+
 func printSection(w io.Writer, section string, v any) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	defer tw.Flush()
+	var rows [][]string
+	defer func() { writeColumns(w, rows) }()
 	row := func(cells ...any) {
 		s := make([]string, len(cells))
 		for i, c := range cells {
 			s[i] = fmt.Sprint(c)
 		}
-		fmt.Fprintln(tw, strings.Join(s, "\t"))
+		rows = append(rows, s)
 	}
 	switch x := v.(type) {
 	case []registry.Region:

@@ -47,7 +47,7 @@ func TestSeedImportList(t *testing.T) {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
 	code, out, _ = runCmd(t, envDir, "registry", "list")
-	for _, want := range []string{"regions (15)", "enterprises (3)", "points (88)", "devices (4)", "长沙示例热电有限公司", "43020000000001"} {
+	for _, want := range []string{"regions (137)", "enterprises (3)", "points (88)", "devices (4)", "长沙示例热电有限公司", "43020000000001"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("list lacks %q: %d\n%s", want, code, out)
 		}
@@ -112,6 +112,66 @@ func TestStoreFlagErrors(t *testing.T) {
 		code, _, errs := runCmd(t, nil, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestRegistryListRegions: the seeded county-level divisions, filtered by
+// parent or level, as text and as JSON.
+func TestRegistryListRegions(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCmd(t, nil, "seed", "hunan", "--data-dir", dir); code != 0 {
+		t.Fatalf("seed: %d %s", code, errs)
+	}
+	code, out, errs := runCmd(t, nil, "registry", "list", "--parent", "430100", "--data-dir", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 11 || lines[0] != "regions (9)" || strings.Join(strings.Fields(lines[10]), " ") != "430182 宁乡市 county 430100" {
+		t.Fatalf("--parent 430100: %d %q %q", code, out, errs)
+	}
+	// Columns line up on a terminal, where a Chinese character takes two
+	// columns: LEVEL starts at the same column on every line of 怀化市's
+	// divisions, whose names are 3 to 9 characters long.
+	_, out, _ = runCmd(t, nil, "registry", "list", "--parent", "431200", "--data-dir", dir)
+	lines = strings.Split(strings.TrimSpace(out), "\n")[1:]
+	at := displayWidth(lines[0][:strings.Index(lines[0], "LEVEL")])
+	for _, l := range lines[1:] {
+		if i := strings.Index(l, "county"); i < 0 || displayWidth(l[:i]) != at {
+			t.Errorf("LEVEL at column %d, but: %q", at, l)
+		}
+	}
+	if at != len("431229  ")+2*len([]rune("靖州苗族侗族自治县"))+2 {
+		t.Errorf("LEVEL at column %d", at)
+	}
+	code, out, _ = runCmd(t, nil, "registry", "list", "regions", "--parent", "433100", "--json", "--data-dir", dir)
+	var got struct {
+		Regions []struct{ Code, Name, Level, ParentCode string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v (%d)\n%s", err, code, out)
+	}
+	if len(got.Regions) != 8 || got.Regions[0].Code != "433101" || got.Regions[0].Name != "吉首市" || got.Regions[0].Level != "county" || got.Regions[7].ParentCode != "433100" {
+		t.Fatalf("湘西's divisions: %+v", got.Regions)
+	}
+	for level, n := range map[string]string{"province": "regions (1)\n", "city": "regions (14)\n", "county": "regions (122)\n"} {
+		if code, out, _ := runCmd(t, nil, "registry", "list", "--level", level, "--data-dir", dir); code != 0 || !strings.HasPrefix(out, n) {
+			t.Errorf("--level %s: %d %q", level, code, out)
+		}
+	}
+	if code, out, _ := runCmd(t, nil, "registry", "list", "--parent", "430200", "--level", "city", "--data-dir", dir); code != 0 || !strings.HasPrefix(out, "regions (0)\n") || strings.Count(out, "\n") != 2 {
+		t.Errorf("cities under 株洲市: %d %q", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--parent", "430199"}, 1, `region "430199": not found`},
+		{[]string{"enterprises", "--parent", "430100"}, 2, "list the regions section"},
+		{[]string{"--level", "town"}, 2, `--level "town"`},
+	} {
+		code, _, errs := runCmd(t, nil, append(append([]string{"registry", "list"}, tc.args...), "--data-dir", dir)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
 	}
 }

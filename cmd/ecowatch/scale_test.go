@@ -382,7 +382,7 @@ func scaleVerify(t *testing.T, in *scaleInstall, acks *scaleAcks) {
 		t.Fatalf("%d acknowledged frames missing, %d stored more than once (of %d acknowledged, %d stored)", missing, twice, len(acks.seen), len(stored))
 	}
 	// The values: each acknowledged frame's real-time row (its DataTime,
-	// the QN's second cut to 30 s) holds the first factor.
+	// with Resend the QN's second cut to 30 s) holds the first factor.
 	want := map[string]map[int64]bool{}
 	for k := range acks.seen {
 		mn, qn, _ := strings.Cut(k, "/")
@@ -474,7 +474,7 @@ func TestScaledSurvivesFailures(t *testing.T) {
 	done := make(chan *loadgen.Result, 1)
 	go func() {
 		res, err := loadgen.Run(ctx, loadgen.Config{Addrs: []string{gw[0].gateway, gw[1].gateway}, Conns: devices,
-			Duration: 20 * time.Second, Rate: 1500, MNPrefix: scaleMNPrefix, AckTimeout: 10 * time.Second, OnAck: acks.add})
+			Duration: 20 * time.Second, Rate: 1500, MNPrefix: scaleMNPrefix, Resend: true, AckTimeout: 10 * time.Second, OnAck: acks.add})
 		if err != nil {
 			t.Error(err)
 		}
@@ -588,7 +588,7 @@ func TestScaledRollingRestart(t *testing.T) {
 	done := make(chan *loadgen.Result, 1)
 	go func() {
 		res, err := loadgen.Run(context.Background(), loadgen.Config{Addr: gw.gateway, Conns: devices,
-			Duration: 16 * time.Second, Rate: 1000, MNPrefix: scaleMNPrefix, OnAck: acks.add})
+			Duration: 16 * time.Second, Rate: 1000, MNPrefix: scaleMNPrefix, Resend: true, OnAck: acks.add})
 		if err != nil {
 			t.Error(err)
 		}

@@ -94,7 +94,7 @@ func TestBenchGateway(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"acked ", "p99.9", "errors        none", "server        pid "} {
+	for _, want := range []string{"acked ", "p99.9", "errors        none", "server        pid ", "load tool     CPU "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

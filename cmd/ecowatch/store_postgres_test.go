@@ -22,7 +22,7 @@ func TestPostgresSeedImportList(t *testing.T) {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
 	code, out, _ = runCmd(t, pg, "registry", "list")
-	for _, want := range []string{"regions (15)", "enterprises (3)", "points (88)", "devices (4)"} {
+	for _, want := range []string{"regions (137)", "enterprises (3)", "points (88)", "devices (4)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("list lacks %q:\n%s", want, out)
 		}

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ var dialect = &sqlstore.Dialect{
 	LoadRows:   loadRows,
 	UpdateRows: updateRows,
 	ScanRows:   scanRows,
+	CheckKey:   checkKey,
+	ReadSQL:    readSQL,
+	PurgeSQL:   purgeSQL,
+	RangeArgs:  rangeArgs,
 	// Frames in multi-row statements: see insertFrames.
 	InsertFrames: insertFrames,
 }
@@ -154,6 +159,12 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 // Migrate applies the embedded migrations not yet applied and returns
 // their names.
 func Migrate(ctx context.Context, db *sql.DB) ([]string, error) {
+	return migrate(ctx, db, func(sqlstore.Migration) bool { return true })
+}
+
+// migrate applies the migrations that use selects (tests build stores of
+// earlier versions with it).
+func migrate(ctx context.Context, db *sql.DB, use func(sqlstore.Migration) bool) ([]string, error) {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
@@ -162,6 +173,7 @@ func Migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	ms = slices.DeleteFunc(ms, func(m sqlstore.Migration) bool { return !use(m) })
 	return sqlstore.Migrate(ctx, db, dialect, ms, time.Now)
 }
 
@@ -183,9 +195,97 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 var _ store.Store = (*Store)(nil)
 var _ store.Backuper = (*Store)(nil)
 
+// Measurement rows are keyed by one integer (migration 0002):
+//
+//	id = point_id << 35 | kind index << 32 | t
+//
+// with t the Unix seconds as an unsigned 32-bit number and the kinds
+// indexed in CN order (2011, 2031, 2051, 2061), so ids sort like
+// (point_id, kind, t) did and the rows of one point and kind over a time
+// range are one range of id. A rowid table's interior pages hold 8-byte
+// keys, where the former WITHOUT ROWID table's held whole rows: a batch
+// rewrites fewer pages (store/README.md has the figures). The migration's
+// SQL and the table's virtual columns compute the same key: keep them in
+// step (TestMigrateFilledStore).
+const (
+	keyTimeBits  = 32
+	keyKindBits  = 3
+	keyPointBits = 63 - keyTimeBits - keyKindBits // 28: ids stay positive
+	maxKeyTime   = 1<<keyTimeBits - 1             // 2106-02-07 06:28:15 UTC
+)
+
+// kindIndex is a kind's index in the key, -1 for no kind.
+func kindIndex(kind int16) int64 {
+	switch store.Kind(kind) {
+	case store.RealTime:
+		return 0
+	case store.Day:
+		return 1
+	case store.Minute:
+		return 2
+	case store.Hour:
+		return 3
+	}
+	return -1
+}
+
+// measurementKey is the id of a row, or why the key cannot hold it: a
+// time or point id that did not fit would otherwise land in another
+// point's or kind's range.
+func measurementKey(point int64, kind int16, t int64) (int64, error) {
+	k := kindIndex(kind)
+	switch {
+	case point < 0 || point >= 1<<keyPointBits:
+		return 0, fmt.Errorf("point id %d: the SQLite store keys point ids below 2^%d", point, keyPointBits)
+	case k < 0:
+		return 0, fmt.Errorf("interval kind %d: not one the SQLite store keys", kind)
+	case t < 0 || t > maxKeyTime:
+		return 0, fmt.Errorf("time %s: the SQLite store keeps times from 1970-01-01 to 2106-02-07 06:28:15 UTC",
+			time.Unix(t, 0).UTC().Format(time.RFC3339))
+	}
+	return point<<(keyKindBits+keyTimeBits) | k<<keyTimeBits | t, nil
+}
+
+func checkKey(point int64, kind int16, t int64) error {
+	_, err := measurementKey(point, kind, t)
+	return err
+}
+
+// rangeArgs are the ids [lo, hi) of point's rows of kind with
+// from <= t < to; times are clamped to what the key holds, and a point
+// or kind it cannot hold gets an empty range (nothing of it is stored).
+func rangeArgs(point int64, kind int16, from, to int64) []any {
+	base, err := measurementKey(point, kind, 0)
+	if err != nil {
+		return []any{int64(0), int64(0)}
+	}
+	clamp := func(t int64) int64 { return min(max(t, 0), maxKeyTime+1) }
+	return []any{base + clamp(from), base + clamp(to)}
+}
+
+// The day read is one range scan of the table's B-tree (TestReadPlan);
+// t is the table's virtual column id & 0xFFFFFFFF.
+const (
+	readSQL  = "SELECT t, data FROM measurement WHERE id >= ? AND id < ? ORDER BY id"
+	purgeSQL = "DELETE FROM measurement WHERE id >= ? AND id < ?"
+)
+
+// rowIDs computes the ids of rows.
+func rowIDs(rows []sqlstore.Row) ([]int64, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		id, err := measurementKey(r.Point, r.Kind, r.T)
+		if err != nil {
+			return nil, fmt.Errorf("%w: measurement row: %w", store.ErrInvalid, err)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
 // insertChunk is the number of rows per INSERT statement: one statement
 // for many rows saves the per-statement cost that dominates single-row
-// inserts, and 4 × 256 parameters stay far below SQLite's limit of 32,766.
+// inserts, and 2 × 256 parameters stay far below SQLite's limit of 32,766.
 const insertChunk = 256
 
 // insertRows inserts rows in multi-row statements (ON CONFLICT DO NOTHING)
@@ -196,6 +296,10 @@ const insertChunk = 256
 // exactly our data was inserted (or was an identical copy, which merging
 // would not change either).
 func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
+	ids, err := rowIDs(rows)
+	if err != nil {
+		return nil, err
+	}
 	ok := make([]bool, len(rows))
 	var full *sql.Stmt
 	defer func() {
@@ -203,12 +307,12 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, e
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, 4*insertChunk)
+	args := make([]any, 0, 2*insertChunk)
 	for start := 0; start < len(rows); start += insertChunk {
 		chunk := rows[start:min(start+insertChunk, len(rows))]
 		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r.Point, r.Kind, r.T, r.Data)
+		for i, r := range chunk {
+			args = append(args, ids[start+i], r.Data)
 		}
 		var st *sql.Stmt
 		var err error
@@ -239,7 +343,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, e
 			}
 			continue
 		}
-		stored, err := loadRows(ctx, tx, chunk)
+		stored, err := loadIDs(ctx, tx, chunk, ids[start:start+len(chunk)])
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +355,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, e
 }
 
 func insertSQL(n int) string {
-	return valuesSQL("INSERT INTO measurement (point_id, kind, t, data) VALUES ", "(?,?,?,?)", n, " ON CONFLICT DO NOTHING")
+	return valuesSQL("INSERT INTO measurement (id, data) VALUES ", "(?,?)", n, " ON CONFLICT DO NOTHING")
 }
 
 // loadRows reads the stored rows of many keys with one statement per
@@ -259,30 +363,38 @@ func insertSQL(n int) string {
 // the lookup, and every re-sent interval (same point, kind and time) takes
 // this path.
 func loadRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([][]byte, error) {
+	ids, err := rowIDs(rows)
+	if err != nil {
+		return nil, err
+	}
+	return loadIDs(ctx, tx, rows, ids)
+}
+
+// loadIDs is loadRows with the rows' ids computed.
+func loadIDs(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row, ids []int64) ([][]byte, error) {
 	out := make([][]byte, len(rows))
-	idx := make(map[[3]int64]int, min(len(rows), insertChunk))
-	args := make([]any, 0, 3*insertChunk)
+	idx := make(map[int64]int, min(len(rows), insertChunk))
+	args := make([]any, 0, insertChunk)
 	for start := 0; start < len(rows); start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
+		chunk := ids[start:min(start+insertChunk, len(ids))]
 		args = args[:0]
 		clear(idx)
-		for i, r := range chunk {
-			args = append(args, r.Point, r.Kind, r.T)
-			idx[[3]int64{r.Point, int64(r.Kind), r.T}] = start + i
+		for i, id := range chunk {
+			args = append(args, id)
+			idx[id] = start + i
 		}
-		res, err := tx.QueryContext(ctx, valuesSQL("SELECT point_id, kind, t, data FROM measurement WHERE (point_id, kind, t) IN (VALUES ",
-			"(?,?,?)", len(chunk), ")"), args...)
+		res, err := tx.QueryContext(ctx, valuesSQL("SELECT id, data FROM measurement WHERE id IN (", "?", len(chunk), ")"), args...)
 		if err != nil {
 			return nil, err
 		}
 		for res.Next() {
-			var k [3]int64
+			var id int64
 			var data []byte
-			if err := res.Scan(&k[0], &k[1], &k[2], &data); err != nil {
+			if err := res.Scan(&id, &data); err != nil {
 				res.Close()
 				return nil, err
 			}
-			if i, ok := idx[k]; ok {
+			if i, ok := idx[id]; ok {
 				out[i] = data
 			}
 		}
@@ -303,15 +415,19 @@ func loadRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([][]byte, e
 // an upsert whose conflict branch is the update (every key exists; the
 // transaction holds the write lock since it read them).
 func updateRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) error {
-	args := make([]any, 0, 4*insertChunk)
+	ids, err := rowIDs(rows)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 2*insertChunk)
 	for start := 0; start < len(rows); start += insertChunk {
 		chunk := rows[start:min(start+insertChunk, len(rows))]
 		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r.Point, r.Kind, r.T, r.Data)
+		for i, r := range chunk {
+			args = append(args, ids[start+i], r.Data)
 		}
-		q := valuesSQL("INSERT INTO measurement (point_id, kind, t, data) VALUES ", "(?,?,?,?)", len(chunk),
-			" ON CONFLICT (point_id, kind, t) DO UPDATE SET data = excluded.data")
+		q := valuesSQL("INSERT INTO measurement (id, data) VALUES ", "(?,?)", len(chunk),
+			" ON CONFLICT (id) DO UPDATE SET data = excluded.data")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}

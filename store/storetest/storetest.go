@@ -355,6 +355,29 @@ func testIdempotentWrites(t *testing.T, s store.Store) {
 	if err != nil || len(other) != 0 {
 		t.Fatalf("hour data = %d, %v", len(other), err)
 	}
+	// No factor: every factor in one query, as one query per factor in
+	// factor-code order would give them.
+	all, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Kind: store.Minute, From: minute(0, 0), To: minute(23, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []store.Measurement
+	for _, f := range []string{"a21002", "a21026"} {
+		ms, err := s.Measurements(ctx, store.MeasurementQuery{Point: Outlet, Factor: f, Kind: store.Minute, From: minute(0, 0), To: minute(23, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, ms...)
+	}
+	if len(all) != 120 || len(all) != len(want) {
+		t.Fatalf("every factor: %d measurements, want 120 (%d by factor)", len(all), len(want))
+	}
+	for i := range all {
+		a, w := all[i], want[i]
+		if a.Factor != w.Factor || !a.Time.Equal(w.Time) || a.Values != w.Values || a.Frame != w.Frame || !a.Received.Equal(w.Received) {
+			t.Fatalf("every factor [%d] = %+v, by factor %+v", i, a, w)
+		}
+	}
 }
 
 func testWhichCopyWins(t *testing.T, s store.Store) {

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,6 +64,19 @@ type Dialect struct {
 	// MigrationLock, when not empty, is run first in every migration's
 	// transaction, so two processes starting at once migrate in turn.
 	MigrationLock string
+	// CheckKey, when not nil, says why a measurement row key does not fit
+	// the dialect's table (nil when it does). It runs while values are
+	// validated, before any transaction, so the error wraps
+	// store.ErrInvalid and IngestBatch archives such a frame alone.
+	CheckKey func(point int64, kind int16, t int64) error
+	// ReadSQL and PurgeSQL, when not empty, replace the queries that read
+	// (t, data) of one point's kind in time order and delete them; both
+	// take RangeArgs' arguments. Empty: the (point_id, kind, t) table's.
+	ReadSQL, PurgeSQL string
+	// RangeArgs gives ReadSQL's and PurgeSQL's arguments for the rows of
+	// point and kind with from <= t < to (from math.MinInt64: no lower
+	// bound). Needed with ReadSQL or PurgeSQL.
+	RangeArgs func(point int64, kind int16, from, to int64) []any
 }
 
 // Q rewrites ? placeholders for the dialect. The SQL of this package never
@@ -101,8 +115,11 @@ type DB struct {
 
 // New wraps opened pools; closer closes them.
 func New(d *Dialect, w, r *sql.DB, closer func() error) *DB {
-	return &DB{d: d, w: w, r: r, closer: closer, points: map[string]int64{},
-		readQ: d.Q("SELECT t, data FROM measurement WHERE point_id = ? AND kind = ? AND t >= ? AND t < ? ORDER BY t")}
+	readQ := d.ReadSQL
+	if readQ == "" {
+		readQ = d.Q("SELECT t, data FROM measurement WHERE point_id = ? AND kind = ? AND t >= ? AND t < ? ORDER BY t")
+	}
+	return &DB{d: d, w: w, r: r, closer: closer, points: map[string]int64{}, readQ: readQ}
 }
 
 // Writer is the writer pool, for backend-specific operations.
@@ -474,6 +491,11 @@ func (db *DB) keyEntries(ctx context.Context, ms []store.Measurement, received t
 			}
 			pid, lastCode, lastID = id, m.Point, id
 		}
+		if db.d.CheckKey != nil {
+			if err := db.d.CheckKey(pid, int16(m.Kind), m.Time.Unix()); err != nil {
+				return nil, fmt.Errorf("%w: measurement %d (point %s): %w", store.ErrInvalid, i, m.Point, err)
+			}
+		}
 		rec := received
 		if rec.IsZero() {
 			rec = m.Received
@@ -663,12 +685,37 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 			Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
 		return nil
 	}
+	if q.Factor == "" {
+		// Every factor: one scan of the point's rows instead of one per
+		// factor (a row holds them all), for readers of whole points such
+		// as the open-data bulk files.
+		add = func(t int64, data []byte) error {
+			es, err := decodeRow(data, t)
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				out = append(out, store.Measurement{Point: q.Point, Factor: e.Factor, Kind: q.Kind, Time: cst(t),
+					Values: e.Values, Frame: e.Frame, Received: cst(e.Received)})
+			}
+			return nil
+		}
+	}
+	byFactor := func(out []store.Measurement) []store.Measurement {
+		if q.Factor == "" {
+			slices.SortStableFunc(out, func(a, b store.Measurement) int { return strings.Compare(a.Factor, b.Factor) })
+		}
+		return out
+	}
 	args := []any{pid, int16(q.Kind), db.d.TimeArg(q.From.Unix()), db.d.TimeArg(q.To.Unix())}
+	if db.d.RangeArgs != nil {
+		args = db.d.RangeArgs(pid, int16(q.Kind), q.From.Unix(), q.To.Unix())
+	}
 	if db.d.ScanRows != nil {
 		if err := db.d.ScanRows(ctx, db.r, db.readQ, args, add); err != nil {
 			return nil, fmt.Errorf("measurements: %w", err)
 		}
-		return out, nil
+		return byFactor(out), nil
 	}
 	rows, err := db.r.QueryContext(ctx, db.readQ, args...)
 	if err != nil {
@@ -688,7 +735,7 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("measurements: %w", err)
 	}
-	return out, nil
+	return byFactor(out), nil
 }
 
 // Frames implements store.Store.
@@ -764,12 +811,20 @@ func (db *DB) Purge(ctx context.Context, r store.Retention, now time.Time) (stor
 		return p, fmt.Errorf("purge: %w", err)
 	}
 	del := db.d.Q("DELETE FROM measurement WHERE point_id = ? AND kind = ? AND t < ?")
+	if db.d.PurgeSQL != "" {
+		del = db.d.PurgeSQL
+	}
 	for _, pid := range pids {
 		for _, k := range store.Kinds {
 			if keep[k] <= 0 {
 				continue
 			}
-			res, err := db.w.ExecContext(ctx, del, pid, int16(k), db.d.TimeArg(now.Add(-keep[k]).Unix()))
+			before := now.Add(-keep[k]).Unix()
+			args := []any{pid, int16(k), db.d.TimeArg(before)}
+			if db.d.RangeArgs != nil {
+				args = db.d.RangeArgs(pid, int16(k), math.MinInt64, before)
+			}
+			res, err := db.w.ExecContext(ctx, del, args...)
 			if err != nil {
 				return p, fmt.Errorf("purge %s: %w", k, err)
 			}
