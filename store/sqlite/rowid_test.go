@@ -231,10 +231,10 @@ FROM pragma_table_list WHERE name = 'measurement'`).Scan(&withoutRowid, &pk); er
 	}
 }
 
-// TestMigrationRefusesUnkeyableRows: a row of the previous version whose
-// time the key cannot hold stops the migration with a message saying
-// what to do, and nothing is changed.
-func TestMigrationRefusesUnkeyableRows(t *testing.T) {
+// TestMigrationSetsAsideUnkeyableRows: a row of the previous version whose
+// time the key cannot hold is moved to measurement_unkeyed, byte for byte,
+// and the store opens with every other row.
+func TestMigrationSetsAsideUnkeyableRows(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	old := openV1(t, dir)
@@ -246,20 +246,33 @@ func TestMigrationRefusesUnkeyableRows(t *testing.T) {
 	if err := old.WriteMeasurements(ctx, ms); err != nil {
 		t.Fatal(err)
 	}
+	var oldData []byte
+	var oldT int64
+	if err := old.Writer().QueryRow("SELECT t, data FROM measurement WHERE t < 0").Scan(&oldT, &oldData); err != nil {
+		t.Fatal(err)
+	}
 	old.Close()
 
-	_, err := Open(ctx, dir)
-	if err == nil || !strings.Contains(err.Error(), "0002_measurement_rowid.sql") || !strings.Contains(err.Error(), "cannot be keyed: delete them") {
-		t.Fatalf("migration of an unkeyable row: err = %v", err)
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("migration of a store with an unkeyable row: %v", err)
 	}
-	old = openV1(t, dir) // applies nothing: 0002 is the only one missing
-	defer old.Close()
-	var ddl string
-	if err := old.Writer().QueryRow("SELECT sql FROM sqlite_schema WHERE name = 'measurement'").Scan(&ddl); err != nil || !strings.Contains(ddl, "WITHOUT ROWID") {
-		t.Fatalf("table after a failed migration: %s, %v", ddl, err)
+	defer s.Close()
+	if n := countRows(t, s.Writer()); n != 1 {
+		t.Fatalf("%d rows after the migration, want the keyable 1", n)
 	}
-	if n := countRows(t, old.Writer()); n != 2 {
-		t.Fatalf("%d rows after a failed migration, want 2", n)
+	got, err := s.Measurements(ctx, store.MeasurementQuery{Point: points[0], Factor: "a21026", Kind: store.Hour,
+		From: ms[0].Time, To: ms[0].Time.Add(time.Hour)})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("the keyable row: %+v, %v", got, err)
+	}
+	var kind, tt int64
+	var data []byte
+	if err := s.Writer().QueryRow("SELECT kind, t, data FROM measurement_unkeyed").Scan(&kind, &tt, &data); err != nil {
+		t.Fatal(err)
+	}
+	if kind != 2061 || tt != oldT || !bytes.Equal(data, oldData) {
+		t.Fatalf("set aside: kind %d t %d (want 2061, %d), same data %v", kind, tt, oldT, bytes.Equal(data, oldData))
 	}
 }
 

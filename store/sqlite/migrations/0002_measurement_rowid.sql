@@ -14,18 +14,14 @@
 --
 -- PostgreSQL keeps its table; this number is unused there.
 
--- Rows the key cannot hold stop the migration (nothing is changed) rather
--- than being cut: the constraint's name is the message.
-CREATE TEMP TABLE migration_0002_check (
-    outside INTEGER NOT NULL,
-    CONSTRAINT "measurement rows with a time outside 1970-01-01..2106-02-07 UTC, a point id >= 2^28 or an unknown kind cannot be keyed: delete them (their raw frames stay) and start again"
-        CHECK (outside = 0)
-);
-INSERT INTO migration_0002_check
-SELECT COUNT(*) FROM measurement
+-- Rows the key cannot hold (a device clock before 1970 or after 2106 UTC)
+-- are set aside, not cut and not a reason to refuse to start after an
+-- upgrade: measurement_unkeyed keeps them as they were, outside the API;
+-- their raw frames stay in raw_frame. The store README says how to look.
+CREATE TABLE measurement_unkeyed AS
+SELECT point_id, kind, t, data FROM measurement
 WHERE t < 0 OR t > 4294967295 OR point_id < 0 OR point_id >= 268435456
    OR kind NOT IN (2011, 2031, 2051, 2061);
-DROP TABLE migration_0002_check;
 
 CREATE TABLE measurement_new (
     id       INTEGER PRIMARY KEY,          -- point_id << 35 | kind index << 32 | t
@@ -44,6 +40,8 @@ SELECT (point_id << 35)
        | t,
        data
 FROM measurement
+WHERE NOT (t < 0 OR t > 4294967295 OR point_id < 0 OR point_id >= 268435456
+   OR kind NOT IN (2011, 2031, 2051, 2061))
 ORDER BY point_id, kind, t;
 
 DROP TABLE measurement;
