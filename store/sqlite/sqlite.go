@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,55 @@ var dialect = &sqlstore.Dialect{
 	RangeArgs:  rangeArgs,
 	// Frames in multi-row statements: see insertFrames.
 	InsertFrames: insertFrames,
+	IndexFrames:  indexFrames,
+	FramesByMN:   framesByMN,
+}
+
+// Frames are indexed by device (raw_frame_by_mn, migration 0003) in bulk:
+// once this many are waiting, or the oldest waiting indexing is this old.
+var (
+	indexFramesEvery int64 = 20000
+	indexFramesAge   int64 = 60 // seconds
+)
+
+// indexFrames brings raw_frame_by_mn up to date when enough frames wait,
+// in the transaction that appended the last of them. Sorted by device, the
+// entries of many frames share a page: ~2,000 devices' frames since the
+// last indexing dirty ~2,000 pages once, where indexing every frame as it
+// came dirtied a page per frame.
+func indexFrames(ctx context.Context, tx *sql.Tx) error {
+	var upto, at, last int64
+	if err := tx.QueryRowContext(ctx, `SELECT upto, at, (SELECT COALESCE(max(id), 0) FROM raw_frame) FROM raw_frame_by_mn_upto`).Scan(&upto, &at, &last); err != nil {
+		return err
+	}
+	now := time.Now().Unix()
+	if last <= upto || last-upto < indexFramesEvery && now-at < indexFramesAge {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO raw_frame_by_mn (mn, id) SELECT mn, id FROM raw_frame WHERE id > ? AND id <= ? ORDER BY mn, id`, upto, last); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE raw_frame_by_mn_upto SET upto = ?, at = ? WHERE k = 0`, last, now)
+	return err
+}
+
+// framesByMN reads a device's frames from the index up to its watermark and
+// from raw_frame above it: both parts come in id order, and SQLite merges
+// them and stops at the limit.
+func framesByMN(mn string, afterID int64, where string, whereArgs []any, limit int) (string, []any) {
+	cond := ""
+	if where != "" {
+		cond = " AND " + where
+	}
+	// The first part's id is m.id: ordered by the index, where f.id (the
+	// same number) made SQLite sort all of a device's frames first.
+	const cols = "f.received, f.remote, f.mn, f.cn, f.qn, f.raw, f.verdict, f.diagnostics"
+	q := "SELECT m.id, " + cols + " FROM raw_frame_by_mn m JOIN raw_frame f ON f.id = m.id WHERE m.mn = ? AND m.id > ?" + cond +
+		" UNION ALL SELECT f.id, " + cols + " FROM raw_frame f WHERE f.id > max(?, (SELECT upto FROM raw_frame_by_mn_upto)) AND f.mn = ?" + cond +
+		" ORDER BY 1 LIMIT " + strconv.Itoa(limit)
+	args := append([]any{mn, afterID}, whereArgs...)
+	args = append(args, afterID, mn)
+	return q, append(args, whereArgs...)
 }
 
 // scanRows reads through the driver's own row interface: for a day of

@@ -77,6 +77,14 @@ type Dialect struct {
 	// point and kind with from <= t < to (from math.MinInt64: no lower
 	// bound). Needed with ReadSQL or PurgeSQL.
 	RangeArgs func(point int64, kind int16, from, to int64) []any
+	// IndexFrames, when set, runs in every transaction that appended raw
+	// frames, after them: a dialect that indexes frames by device in bulk
+	// (SQLite's raw_frame_by_mn) catches up there.
+	IndexFrames func(ctx context.Context, tx *sql.Tx) error
+	// FramesByMN, when set, returns the query of FrameQuery's frames of one
+	// device and its arguments; where is the other conditions (on f, with
+	// ? placeholders for whereArgs), added to each part of the query.
+	FramesByMN func(mn string, afterID int64, where string, whereArgs []any, limit int) (string, []any)
 }
 
 // Q rewrites ? placeholders for the dialect. The SQL of this package never
@@ -234,6 +242,11 @@ func (db *DB) Ingest(ctx context.Context, f store.Frame, ms []store.Measurement)
 		if id, err = db.insertFrame(ctx, tx, f); err != nil {
 			return err
 		}
+		if db.d.IndexFrames != nil {
+			if err := db.d.IndexFrames(ctx, tx); err != nil {
+				return fmt.Errorf("index frames: %w", err)
+			}
+		}
 		if len(rows) == 0 {
 			return nil
 		}
@@ -322,6 +335,11 @@ func (db *DB) IngestBatch(ctx context.Context, frames []store.Frame, ms [][]stor
 					return err
 				}
 				ids[i] = id
+			}
+		}
+		if db.d.IndexFrames != nil && len(sel) > 0 {
+			if err := db.d.IndexFrames(ctx, tx); err != nil {
+				return fmt.Errorf("index frames: %w", err)
 			}
 		}
 		var ks []keyed
@@ -742,7 +760,7 @@ func (db *DB) Measurements(ctx context.Context, q store.MeasurementQuery) ([]sto
 func (db *DB) Frames(ctx context.Context, q store.FrameQuery) ([]store.Frame, error) {
 	var where []string
 	var args []any
-	if q.MN != "" {
+	if q.MN != "" && db.d.FramesByMN == nil {
 		where, args = append(where, "mn = ?"), append(args, q.MN)
 	}
 	if !q.From.IsZero() {
@@ -751,18 +769,23 @@ func (db *DB) Frames(ctx context.Context, q store.FrameQuery) ([]store.Frame, er
 	if !q.To.IsZero() {
 		where, args = append(where, "received < ?"), append(args, db.d.TimeArg(q.To.Unix()))
 	}
-	if q.AfterID > 0 {
-		where, args = append(where, "id > ?"), append(args, q.AfterID)
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 1000
 	}
-	s := "SELECT id, received, remote, mn, cn, qn, raw, verdict, diagnostics FROM raw_frame"
-	if len(where) > 0 {
-		s += " WHERE " + strings.Join(where, " AND ")
+	var s string
+	if q.MN != "" && db.d.FramesByMN != nil {
+		s, args = db.d.FramesByMN(q.MN, q.AfterID, strings.Join(where, " AND "), args, limit)
+	} else {
+		if q.AfterID > 0 {
+			where, args = append(where, "id > ?"), append(args, q.AfterID)
+		}
+		s = "SELECT id, received, remote, mn, cn, qn, raw, verdict, diagnostics FROM raw_frame"
+		if len(where) > 0 {
+			s += " WHERE " + strings.Join(where, " AND ")
+		}
+		s += " ORDER BY id LIMIT " + strconv.Itoa(limit)
 	}
-	s += " ORDER BY id LIMIT " + strconv.Itoa(limit)
 	rows, err := db.r.QueryContext(ctx, db.d.Q(s), args...)
 	if err != nil {
 		return nil, fmt.Errorf("frames: %w", err)
