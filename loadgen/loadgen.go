@@ -344,18 +344,10 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 		case <-sctx.Done():
 			continue
 		}
-		if r.perConnIv > 0 {
-			next = next.Add(r.perConnIv)
-			if d := time.Until(next); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-sctx.Done():
-					continue
-				}
-			}
+		if !r.pace(sctx, &next) {
+			continue
 		}
-		if m := r.cfg.MaxFrames; m > 0 && r.sent.Load() >= m {
-			stop()
+		if r.done(stop) {
 			break
 		}
 		buf, err := fm.next()
@@ -398,6 +390,34 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	if kind := <-readErr; kind != "" && ctx.Err() == nil {
 		r.fail(kind)
 	}
+}
+
+// pace waits for a connection's next slot when the run has a Rate; false
+// when ctx ended first.
+func (r *run) pace(ctx context.Context, next *time.Time) bool {
+	if r.perConnIv <= 0 {
+		return true
+	}
+	*next = next.Add(r.perConnIv)
+	d := time.Until(*next)
+	if d <= 0 {
+		return true
+	}
+	select {
+	case <-time.After(d):
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// done reports whether MaxFrames were sent, and then ends the run.
+func (r *run) done(stop context.CancelFunc) bool {
+	if m := r.cfg.MaxFrames; m > 0 && r.sent.Load() >= m {
+		stop()
+		return true
+	}
+	return false
 }
 
 // frameMaker builds a connection's frames: 2011 uploads that require an
@@ -456,18 +476,7 @@ func (r *run) syncSession(ctx context.Context, stop context.CancelFunc, c net.Co
 	sc := hj212.NewScanner(c)
 	next := time.Now()
 	for ctx.Err() == nil {
-		if r.perConnIv > 0 {
-			next = next.Add(r.perConnIv)
-			if d := time.Until(next); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-		if m := r.cfg.MaxFrames; m > 0 && r.sent.Load() >= m {
-			stop()
+		if !r.pace(ctx, &next) || r.done(stop) {
 			return
 		}
 		buf, err := fm.next()

@@ -18,6 +18,11 @@ import (
 // ackServer is a fake gateway: it strictly decodes each frame and answers
 // with hj212.ReplyFor, or with reply when it is set.
 func ackServer(t testing.TB, reply []byte) (string, *int64) {
+	return ackServerSeeing(t, reply, nil)
+}
+
+// ackServerSeeing is ackServer calling seen with every frame it decodes.
+func ackServerSeeing(t testing.TB, reply []byte, seen func(*hj212.Frame)) (string, *int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,6 +44,9 @@ func ackServer(t testing.TB, reply []byte) (string, *int64) {
 					if err != nil {
 						bad++
 						return
+					}
+					if seen != nil {
+						seen(f)
 					}
 					out := reply
 					if out == nil {
@@ -332,44 +340,18 @@ func TestDataTimes(t *testing.T) {
 	for _, resend := range []bool{false, true} {
 		var mu sync.Mutex
 		times := map[string][]time.Time{}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					sc := hj212.NewScanner(c)
-					for sc.Scan() {
-						f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
-						if err != nil {
-							return
-						}
-						dt, err := f.DataTime(hj212.ChinaTime)
-						if err != nil {
-							t.Errorf("DataTime: %v", err)
-							return
-						}
-						mu.Lock()
-						times[f.MN] = append(times[f.MN], dt)
-						mu.Unlock()
-						r, _ := hj212.ReplyFor(f)
-						out, _ := hj212.Encode(r)
-						if _, err := c.Write(out); err != nil {
-							return
-						}
-					}
-				}()
+		addr, _ := ackServerSeeing(t, nil, func(f *hj212.Frame) {
+			dt, err := f.DataTime(hj212.ChinaTime)
+			if err != nil {
+				t.Errorf("DataTime: %v", err)
+				return
 			}
-		}()
+			mu.Lock()
+			times[f.MN] = append(times[f.MN], dt)
+			mu.Unlock()
+		})
 		start := time.Now()
-		res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 3, Duration: 300 * time.Millisecond, Resend: resend})
-		ln.Close()
+		res, err := Run(context.Background(), Config{Addr: addr, Conns: 3, Duration: 300 * time.Millisecond, Resend: resend})
 		if err != nil || res.Acked < 10 {
 			t.Fatalf("resend=%v: acked %d, %v", resend, res.Acked, err)
 		}
