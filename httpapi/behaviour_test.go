@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +307,46 @@ func testOutline(t *testing.T, f *fixture) {
 	}
 	if res, _ := f.do(t, cred{}, "GET", "/regions/999999/outline", ""); res.StatusCode != 404 {
 		t.Errorf("unknown region: %d", res.StatusCode)
+	}
+}
+
+// TestRegionsFilters: ?parent= lists one region's divisions, ?level= one
+// level; a bad level is a 400 and an unknown parent a 404.
+func TestRegionsFilters(t *testing.T) {
+	f := newFixture(t)
+	c := f.creds["city"]
+	list := func(query string) []string {
+		t.Helper()
+		res, body := f.do(t, c, "GET", "/regions?limit=500&"+query, "")
+		var out struct {
+			Items []RegionView `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("%s: %d %v %.200s", query, res.StatusCode, err, body)
+		}
+		var codes []string
+		for _, g := range out.Items {
+			codes = append(codes, g.Code)
+		}
+		return codes
+	}
+	if got := list("parent=" + storetest.City); !slices.Equal(got, []string{storetest.County}) {
+		t.Errorf("divisions of %s: %v, want [%s]", storetest.City, got, storetest.County)
+	}
+	if got := list("parent=" + storetest.Province + "&level=city"); !slices.Contains(got, storetest.City) || slices.Contains(got, storetest.County) || slices.Contains(got, storetest.Province) {
+		t.Errorf("cities of the province: %v", got)
+	}
+	if got := list("level=county"); !slices.Equal(got, []string{storetest.County}) {
+		t.Errorf("counties: %v", got)
+	}
+	if all := list(""); len(all) < 4 {
+		t.Errorf("no filter: %v", all)
+	}
+	if res, _ := f.do(t, c, "GET", "/regions?level=town", ""); res.StatusCode != 400 {
+		t.Errorf("bad level: %d, want 400", res.StatusCode)
+	}
+	if res, _ := f.do(t, c, "GET", "/regions?parent=439900", ""); res.StatusCode != 404 {
+		t.Errorf("unknown parent: %d, want 404", res.StatusCode)
 	}
 }
 

@@ -161,14 +161,29 @@ type RegionView struct {
 	Parent string `json:"parent"`
 }
 
+// regions lists the regions, optionally only the divisions of one parent
+// (?parent=430100: 长沙's districts and counties) or of one level
+// (?level=province|city|county).
 func (a *API) regions(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	s, err := a.snap(r.Context())
 	if err != nil {
 		return err
 	}
-	out := make([]RegionView, len(s.regions))
-	for i, g := range s.regions {
-		out[i] = RegionView{Code: g.Code, Name: g.Name, NameEn: nameEn[g.Code], Level: string(g.Level), Parent: g.ParentCode}
+	parent, level := r.URL.Query().Get("parent"), r.URL.Query().Get("level")
+	switch registry.RegionLevel(level) {
+	case "", registry.LevelProvince, registry.LevelCity, registry.LevelCounty:
+	default:
+		return errorf(CodeBadRequest, "level %q: want province, city or county", level)
+	}
+	if parent != "" && !slices.ContainsFunc(s.regions, func(g registry.Region) bool { return g.Code == parent }) {
+		return errorf(CodeNotFound, "no region %q", parent)
+	}
+	out := make([]RegionView, 0, len(s.regions))
+	for _, g := range s.regions {
+		if parent != "" && g.ParentCode != parent || level != "" && string(g.Level) != level {
+			continue
+		}
+		out = append(out, RegionView{Code: g.Code, Name: g.Name, NameEn: nameEn[g.Code], Level: string(g.Level), Parent: g.ParentCode})
 	}
 	return a.writeList(w, r, "regions", out)
 }
