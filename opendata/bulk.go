@@ -84,8 +84,6 @@ type Bulk struct {
 	// day (the API's own computation, httpapi.OpenDataDailyAQI); nil
 	// writes no AQI files.
 	AQI func(ctx context.Context, day time.Time) ([]*Record, error)
-
-	limits *memoLimits // during Run
 }
 
 // memoLimits is a Reader that reads each point's limits once.
@@ -145,8 +143,7 @@ func (b *Bulk) Run(ctx context.Context) (Index, error) {
 	}
 	// A pass reads every outlet's limits once per file otherwise: 62
 	// times each in a first pass of 31 days.
-	b.limits = &memoLimits{Reader: b.Source, m: map[string][]registry.Limit{}}
-	defer func() { b.limits = nil }()
+	limits := &memoLimits{Reader: b.Source, m: map[string][]registry.Limit{}}
 	now := b.Now().In(store.CST)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, store.CST)
 	kinds := []string{"daily", "hourly"}
@@ -163,7 +160,7 @@ func (b *Bulk) Run(ctx context.Context) (Index, error) {
 			if f, ok := ix.Lookup(kind, date); ok && f.Final {
 				continue
 			}
-			f, err := b.Day(ctx, pts, kind, day)
+			f, err := b.day(ctx, limits, pts, kind, day)
 			if err != nil {
 				return ix, fmt.Errorf("bulk %s %s: %w", kind, date, err)
 			}
@@ -194,6 +191,11 @@ func cmpString(a, b string) int {
 
 // Day writes one kind's file of one day and returns its index entry.
 func (b *Bulk) Day(ctx context.Context, pts []registry.Point, kind string, day time.Time) (IndexFile, error) {
+	return b.day(ctx, b.Source, pts, kind, day)
+}
+
+// day is Day reading measurements and limits through rd.
+func (b *Bulk) day(ctx context.Context, rd Reader, pts []registry.Point, kind string, day time.Time) (IndexFile, error) {
 	k, ok := BulkKinds[kind]
 	if !ok {
 		return IndexFile{}, fmt.Errorf("%w: bulk kind %q: want hourly, daily or %s", store.ErrInvalid, kind, AQIDaily)
@@ -211,10 +213,6 @@ func (b *Bulk) Day(ctx context.Context, pts []registry.Point, kind string, day t
 		res = AQI
 		recs, err = b.AQI(ctx, day)
 	} else {
-		var rd Reader = b.Source
-		if b.limits != nil {
-			rd = b.limits
-		}
 		recs, err = b.Policy.Measurements(ctx, rd, Query{Points: pts, Kind: k, From: day, To: day.AddDate(0, 0, 1)})
 	}
 	if err != nil {
