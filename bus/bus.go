@@ -53,6 +53,19 @@ type ValuePublisher interface {
 	PublishValue(ctx context.Context, subject string, data []byte, v any) error
 }
 
+// BatchPublisher is implemented by a bus that can publish several messages
+// in one call: all are handed over before the first is waited for, so a
+// consumer can commit them together and the publisher waits for one
+// commit instead of one per message. The gateway uses it for the frames a
+// device sent back to back.
+type BatchPublisher interface {
+	// PublishBatch publishes msgs (Subject, Data, and Value on an
+	// in-process bus) and sets errs[i] (len(errs) == len(msgs)) to what
+	// Publish would have returned for msgs[i]. It returns when every
+	// message has its result.
+	PublishBatch(ctx context.Context, msgs []Msg, errs []error)
+}
+
 // Handler processes a batch of messages for a durable consumer. Returning nil
 // acknowledges every message of the batch; returning an error causes the
 // whole batch to be delivered again later, so handlers must be idempotent.

@@ -61,6 +61,7 @@ type Memory struct {
 
 type pending struct {
 	msg Msg
+	g   *group
 	res chan error // buffered 1
 }
 
@@ -101,19 +102,51 @@ func (m *Memory) Publish(ctx context.Context, subject string, data []byte) error
 // PublishValue implements ValuePublisher: durable consumers and live
 // subscribers get v as Msg.Value.
 func (m *Memory) PublishValue(ctx context.Context, subject string, data []byte, v any) error {
-	if !ValidSubject(subject) {
-		return ErrBadSubject
+	var one [1]*pending
+	ps, err := m.enqueue(ctx, Msg{Subject: subject, Data: data, Value: v}, one[:0])
+	if err != nil {
+		return err
 	}
-	msg := Msg{Subject: subject, Data: data, Value: v}
+	return m.wait(ctx, ps)
+}
+
+// PublishBatch implements BatchPublisher: every message is queued before
+// the first is waited for, so they can share one batch of each consumer.
+func (m *Memory) PublishBatch(ctx context.Context, msgs []Msg, errs []error) {
+	ps := make([]*pending, 0, len(msgs))
+	ends := make([]int, len(msgs)) // msgs[i]'s pendings end at ps[ends[i]]
+	for i := range msgs {
+		var err error
+		ps, err = m.enqueue(ctx, msgs[i], ps)
+		errs[i] = err
+		ends[i] = len(ps)
+	}
+	from := 0
+	for i := range msgs {
+		if errs[i] == nil {
+			errs[i] = m.wait(ctx, ps[from:ends[i]])
+		}
+		from = ends[i]
+	}
+}
+
+// enqueue hands msg to live subscribers and queues it for every matching
+// durable consumer, appending its pendings to ps. On an error nothing of
+// msg is left to wait for (what was queued may still be processed: the
+// publisher must treat it as unacknowledged, and handlers are idempotent).
+func (m *Memory) enqueue(ctx context.Context, msg Msg, ps []*pending) ([]*pending, error) {
+	if !ValidSubject(msg.Subject) {
+		return ps, ErrBadSubject
+	}
 	var one [1]*group
 	targets := one[:0]
 	m.mu.RLock()
 	if m.closed {
 		m.mu.RUnlock()
-		return ErrClosed
+		return ps, ErrClosed
 	}
 	for s := range m.subs {
-		if Match(s.filter, subject) {
+		if Match(s.filter, msg.Subject) {
 			select {
 			case s.ch <- msg:
 			default:
@@ -122,7 +155,7 @@ func (m *Memory) PublishValue(ctx context.Context, subject string, data []byte, 
 		}
 	}
 	for _, g := range m.groups {
-		if Match(g.filter, subject) {
+		if Match(g.filter, msg.Subject) {
 			targets = append(targets, g)
 		}
 	}
@@ -130,25 +163,38 @@ func (m *Memory) PublishValue(ctx context.Context, subject string, data []byte, 
 
 	// No lock is held while waiting: a full queue must not block Close or a
 	// consumer leaving.
-	var firstErr error
+	n := len(ps)
 	for _, g := range targets {
-		p := &pending{msg: msg, res: resPool.Get().(chan error)}
+		p := &pending{msg: msg, g: g, res: resPool.Get().(chan error)}
+		var err error
 		select {
 		case g.queue <- p:
+			ps = append(ps, p)
+			continue
 		case <-g.gone:
-			return ErrClosed
+			err = ErrClosed
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
 		case <-m.done:
-			return ErrClosed
+			err = ErrClosed
 		}
+		resPool.Put(p.res)
+		return ps[:n], err
+	}
+	return ps, nil
+}
+
+// wait returns the first error of the consumers' results for ps.
+func (m *Memory) wait(ctx context.Context, ps []*pending) error {
+	var firstErr error
+	for _, p := range ps {
 		select {
 		case err := <-p.res:
 			resPool.Put(p.res)
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
-		case <-g.gone:
+		case <-p.g.gone:
 			return ErrClosed
 		case <-ctx.Done():
 			// The consumer may still commit the message; the publisher must

@@ -37,6 +37,68 @@ func Run(t *testing.T, caps Caps, newBus func(t *testing.T) bus.Bus) {
 	t.Run("FilterSelectsSubjects", func(t *testing.T) { testFilter(t, newBus(t)) })
 	t.Run("LiveSubscription", func(t *testing.T) { testSubscribe(t, newBus(t)) })
 	t.Run("BadSubjects", func(t *testing.T) { testBadSubjects(t, newBus(t)) })
+	t.Run("PublishBatch", func(t *testing.T) { testPublishBatch(t, caps, newBus(t)) })
+}
+
+// testPublishBatch: every bus implements bus.BatchPublisher. Each message
+// gets its own result (a bad subject fails alone), all are delivered, and
+// on the in-process bus they are committed before PublishBatch returns,
+// in one handler batch.
+func testPublishBatch(t *testing.T, caps Caps, b bus.Bus) {
+	defer b.Close()
+	bp, ok := b.(bus.BatchPublisher)
+	if !ok {
+		t.Fatalf("%T does not implement bus.BatchPublisher", b)
+	}
+	ctx := ctxT(t)
+	var mu sync.Mutex
+	got := map[string]int{}
+	var batches []int
+	err := b.Consume(ctx, "store", "frame.>", func(ctx context.Context, batch []bus.Msg) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range batch {
+			got[string(m.Data)]++
+		}
+		batches = append(batches, len(batch))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []bus.Msg{
+		{Subject: "frame.a", Data: []byte("1")},
+		{Subject: "frame..bad", Data: []byte("bad")},
+		{Subject: "frame.b", Data: []byte("2")},
+		{Subject: "frame.c", Data: []byte("3")},
+	}
+	errs := make([]error, len(msgs))
+	errs[0] = errors.New("stale")
+	bp.PublishBatch(ctx, msgs, errs)
+	for i, err := range errs {
+		if want := i == 1; (err != nil) != want {
+			t.Errorf("message %d (%s): error %v, want an error: %v", i, msgs[i].Subject, err, want)
+		}
+	}
+	if !errors.Is(errs[1], bus.ErrBadSubject) {
+		t.Errorf("bad subject: %v, want ErrBadSubject", errs[1])
+	}
+	check := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return got["1"] == 1 && got["2"] == 1 && got["3"] == 1 && got["bad"] == 0
+	}
+	if caps.CommitBeforeReturn {
+		if !check() {
+			t.Fatalf("after PublishBatch returned: delivered %v", got)
+		}
+		mu.Lock()
+		if len(batches) != 1 {
+			t.Errorf("handler batches %v, want the three messages in one", batches)
+		}
+		mu.Unlock()
+	}
+	eventually(t, "every good message delivered once", check)
 }
 
 // eventually polls cond until it holds or 10 s pass. Stream-backed buses

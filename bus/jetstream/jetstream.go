@@ -162,6 +162,40 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	return nil
 }
 
+// PublishBatch implements bus.BatchPublisher: the messages go out as
+// asynchronous publishes and their stream acknowledgements are awaited
+// together, one round trip for the batch instead of one per message.
+func (b *Bus) PublishBatch(ctx context.Context, msgs []bus.Msg, errs []error) {
+	futs := make([]njs.PubAckFuture, len(msgs))
+	for i := range msgs {
+		errs[i] = nil
+		switch {
+		case !bus.ValidSubject(msgs[i].Subject):
+			errs[i] = bus.ErrBadSubject
+		case b.isClosed():
+			errs[i] = bus.ErrClosed
+		default:
+			f, err := b.js.PublishAsync(b.full(msgs[i].Subject), msgs[i].Data)
+			if err != nil {
+				errs[i] = fmt.Errorf("jetstream: publish %s: %w", msgs[i].Subject, err)
+			}
+			futs[i] = f
+		}
+	}
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			errs[i] = fmt.Errorf("jetstream: publish %s: %w", msgs[i].Subject, err)
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+		}
+	}
+}
+
 // Consume implements bus.Bus with a durable pull consumer.
 func (b *Bus) Consume(ctx context.Context, name, filter string, h bus.Handler) error {
 	if !bus.ValidFilter(filter) || name == "" || strings.ContainsAny(name, ".*> ") {
