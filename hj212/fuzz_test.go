@@ -3,7 +3,6 @@ package hj212
 import (
 	"bytes"
 	"errors"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -127,11 +126,21 @@ func FuzzScanner(f *testing.F) {
 	f.Fuzz(func(t *testing.T, garbage []byte, cut uint16) {
 		stream := append(append(append([]byte(nil), garbage...), valid...), garbage...)
 		c := int(cut) % (len(stream) + 1)
-		r := io.MultiReader(bytes.NewReader(stream[:c]), bytes.NewReader(stream[c:]))
+		r := &countingReader{chunks: []string{string(stream[:c]), string(stream[c:])}}
 		s := NewScanner(r)
 		s.SetMaxFrame(4096)
 		found, total := false, 0
-		for s.Scan() {
+		for {
+			ready, reads := s.Ready(), r.reads
+			if !s.Scan() {
+				if ready {
+					t.Fatal("Ready said a token was buffered, Scan found none")
+				}
+				break
+			}
+			if ready && r.reads != reads {
+				t.Fatal("Ready said a token was buffered, Scan read")
+			}
 			total += len(s.Bytes())
 			if s.FramingErr() == nil && bytes.Equal(s.Bytes(), valid) {
 				found = true

@@ -303,6 +303,26 @@ func (s *Scanner) Scan() bool {
 	}
 }
 
+// Ready reports whether the next Scan returns a token without reading:
+// the bytes already received hold a whole frame or a run of rejected
+// bytes. Until a Scan reads, earlier tokens stay valid, so a caller can
+// take every frame a client sent back to back, handle them together, and
+// only then wait for more.
+func (s *Scanner) Ready() bool {
+	data := s.buf[s.start:s.end]
+	for len(data) > 0 {
+		n, kind := split(data, s.eof, s.max)
+		if n == 0 {
+			return false
+		}
+		if kind != tokGarbage || !isSpace(data[:n]) {
+			return true
+		}
+		data = data[n:]
+	}
+	return false
+}
+
 func hasTerminator(tok []byte) bool { return len(tok) > 0 && tok[len(tok)-1] == '\n' }
 
 // truncated reports whether tok's length field promises more bytes than it has.

@@ -199,3 +199,70 @@ func TestScanFramesSplitFunc(t *testing.T) {
 	}
 	_ = bytes.MinRead
 }
+
+// countingReader hands out its chunks one per Read and counts the reads.
+type countingReader struct {
+	chunks []string
+	reads  int
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	r.reads++
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0])
+	if r.chunks[0] = r.chunks[0][n:]; r.chunks[0] == "" {
+		r.chunks = r.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestScannerReady: Ready says whether the next Scan needs a read, and
+// tokens taken without a read in between stay valid together.
+func TestScannerReady(t *testing.T) {
+	frames, _ := validStream(t)
+	a, b, c := frames[0], frames[1], frames[2]
+	// Two frames and a half in one read, blank bytes between them (skipped
+	// without a token), the rest of the third in the next read.
+	r := &countingReader{chunks: []string{a + "\r\n " + b + c[:10], c[10:] + "\r\n"}}
+	s := NewScanner(r)
+	if s.Ready() {
+		t.Fatal("Ready before anything was read")
+	}
+	if !s.Scan() || string(s.Bytes()) != a {
+		t.Fatalf("first token %q", s.Bytes())
+	}
+	first := s.Bytes()
+	if !s.Ready() {
+		t.Fatal("a whole second frame is buffered, Ready says no")
+	}
+	reads := r.reads
+	if !s.Scan() || string(s.Bytes()) != b {
+		t.Fatalf("second token %q", s.Bytes())
+	}
+	if r.reads != reads {
+		t.Fatalf("Scan read although Ready said a frame was buffered")
+	}
+	if string(first) != a {
+		t.Fatalf("the first token changed under a Scan that did not read: %q", first)
+	}
+	if s.Ready() {
+		t.Fatal("only part of the third frame is buffered, Ready says yes")
+	}
+	if !s.Scan() || string(s.Bytes()) != c {
+		t.Fatalf("third token %q", s.Bytes())
+	}
+	if s.Ready() {
+		t.Fatal("only blank bytes are left, Ready says yes")
+	}
+	if s.Scan() {
+		t.Fatalf("token %q after the end", s.Bytes())
+	}
+	// Rejected bytes are a token too: Ready holds for them.
+	s = NewScanner(strings.NewReader("garbage" + a))
+	s.Scan() // reads everything; the first token is the garbage
+	if s.FramingErr() == nil || !s.Ready() {
+		t.Fatalf("after the garbage token (%v), the buffered frame is not Ready", s.FramingErr())
+	}
+}
