@@ -15,10 +15,13 @@ import (
 )
 
 // conn is one device connection. Its goroutine reads, handles and answers
-// frames one at a time: a frame is acknowledged only after its commit, and
-// the next frame is read only after that, so the order of acknowledgements
-// is the order of frames. Group commit happens across connections, in the
-// bus consumer's batches.
+// frames: a frame is acknowledged only after its commit, and nothing more
+// is read from the connection until the frames read so far are answered,
+// so the order of acknowledgements is the order of frames. Group commit
+// happens across connections, in the bus consumer's batches, and within
+// one: the frames a device sent back to back (a backlog upload, 补发) that
+// arrived together are published together and share one commit and one
+// write of their answers, instead of a commit's wait each.
 type conn struct {
 	s      *Server
 	nc     net.Conn
@@ -47,6 +50,22 @@ type conn struct {
 	subjCN     string
 	subjMN     string
 	subj       string
+	batch      []pendingFrame // handled frames awaiting their publish
+	msgs       []bus.Msg
+	errs       []error
+	out        []byte
+}
+
+// maxPipeline bounds the frames of one connection published together.
+const maxPipeline = 64
+
+// pendingFrame is a frame handled up to its publish: what its answer and
+// the work after its commit need.
+type pendingFrame struct {
+	msg Message
+	f   *hj212.Frame
+	dev Device
+	now time.Time
 }
 
 // peerState is what a platform request to a device needs: its system code
@@ -133,14 +152,19 @@ func (c *conn) serve() {
 	if s.cfg.Limits.MaxFrame > 0 {
 		sc.SetMaxFrame(s.cfg.Limits.MaxFrame)
 	}
+	// Frames read before the stream ended, or before a limit closed it,
+	// are still archived and, where the connection allows, answered.
+	defer c.flush()
 	for sc.Scan() {
 		tok := sc.Bytes()
 		c.rd.consumed = sc.Offset() + int64(len(tok))
 		if !c.allow() {
+			c.flush()
 			s.limitHit("frame-rate", c.remote, c.lastMN())
 			return
 		}
 		if err := sc.FramingErr(); err != nil {
+			c.flush()
 			var pe *hj212.ParseError
 			code := "framing"
 			if errors.As(err, &pe) {
@@ -154,6 +178,11 @@ func (c *conn) serve() {
 			continue
 		}
 		c.handle(tok)
+		// The tokens of c.batch point into the scanner's buffer, which
+		// stays as it is until a Scan reads.
+		if len(c.batch) >= maxPipeline || !sc.Ready() {
+			c.flush()
+		}
 	}
 	err := sc.Err()
 	switch {
@@ -196,8 +225,9 @@ func (c *conn) lastMN() string {
 	return c.mns[len(c.mns)-1]
 }
 
-// handle decodes one frame, judges it, publishes it, and answers it after
-// the commit.
+// handle decodes one frame and judges it. A frame to acknowledge joins
+// c.batch, published and answered by flush; anything else is archived at
+// once, after the frames before it.
 func (c *conn) handle(raw []byte) {
 	s := c.s
 	now := s.cfg.Now()
@@ -221,11 +251,13 @@ func (c *conn) handle(raw []byte) {
 					// archive in the mode it is registered with.
 					s.waiting.seen(g.MN, c.remote, now)
 				}
+				c.flush()
 				c.archive(&Message{MN: g.MN, CN: g.CN, QN: g.QN, Verdict: errCode(err), Detail: err.Error(), Raw: raw})
 				s.presence.setError(g.MN, err.Error(), now)
 				return
 			}
 		} else {
+			c.flush()
 			c.archive(&Message{Verdict: errCode(err), Detail: err.Error(), Raw: raw})
 			return
 		}
@@ -245,6 +277,7 @@ func (c *conn) handle(raw []byte) {
 				if errors.Is(err, ErrUnknownDevice) {
 					s.waiting.seen(f.MN, c.remote, now)
 				}
+				c.flush()
 				c.archive(&Message{MN: f.MN, CN: f.CN, QN: f.QN, Verdict: errCode(derr), Detail: derr.Error(), Raw: raw})
 				s.presence.setError(f.MN, derr.Error(), now)
 				return
@@ -275,25 +308,102 @@ func (c *conn) handle(raw []byte) {
 		msg.Point = dev.Point
 		c.mode = dev.Mode
 	}
-	if !c.archive(&msg) {
+	c.batch = append(c.batch, pendingFrame{msg: msg, f: f, dev: dev, now: now})
+}
+
+// flush publishes c.batch and, for the frames committed, answers them and
+// does what follows. A lone frame, or a bus that cannot publish a batch,
+// takes the frames one at a time.
+func (c *conn) flush() {
+	batch := c.batch
+	if len(batch) == 0 {
 		return
 	}
-	s.m.frame(f.CN, msg.Verdict)
-	if msg.Verdict == VerdictWrongPassword {
+	defer func() {
+		clear(batch) // the scanner's bytes and decoded frames go
+		c.batch = batch[:0]
+	}()
+	bp, ok := c.s.cfg.Bus.(bus.BatchPublisher)
+	if len(batch) == 1 || !ok {
+		for i := range batch {
+			p := &batch[i]
+			if !c.archive(&p.msg) {
+				continue
+			}
+			if reply := c.accepted(p); reply != nil {
+				c.reply(reply)
+			}
+			if p.msg.Verdict == VerdictOK {
+				c.after(p.f, p.dev, p.now)
+			}
+		}
+		return
+	}
+	s := c.s
+	c.msgs, c.errs = c.msgs[:0], c.errs[:0]
+	for i := range batch {
+		subject, data, v := c.message(&batch[i].msg)
+		c.msgs = append(c.msgs, bus.Msg{Subject: subject, Data: data, Value: v})
+		c.errs = append(c.errs, nil)
+	}
+	start := time.Now()
+	bp.PublishBatch(c.publishCtx(), c.msgs, c.errs)
+	c.pubTimer.Stop()
+	clear(c.msgs)
+	// The answers go out in one write, in the frames' order, before
+	// anything that follows them (a 1012 after a clock check).
+	c.out = c.out[:0]
+	var cns []string
+	for i := range batch {
+		p := &batch[i]
+		s.m.commit.UpdateDuration(start)
+		if err := c.errs[i]; err != nil {
+			s.m.pubErrors.Inc()
+			s.log.Error("gateway publish, frame not acknowledged", "mn", p.msg.MN, "cn", p.msg.CN, "qn", p.msg.QN, "err", err)
+			continue
+		}
+		if reply := c.accepted(p); reply != nil {
+			var err error
+			if c.out, err = hj212.AppendEncode(c.out, reply); err != nil {
+				s.log.Error("gateway encode reply", "mn", reply.MN, "cn", reply.CN, "err", err)
+				continue
+			}
+			cns = append(cns, reply.CN)
+		}
+	}
+	if len(c.out) > 0 {
+		if err := c.write(c.out); err != nil {
+			c.writeFailed(err)
+		} else {
+			for _, cn := range cns {
+				s.m.ack(cn)
+			}
+		}
+	}
+	for i := range batch {
+		if p := &batch[i]; c.errs[i] == nil && p.msg.Verdict == VerdictOK {
+			c.after(p.f, p.dev, p.now)
+		}
+	}
+}
+
+// accepted records a committed frame and returns its answer, nil if it
+// gets none.
+func (c *conn) accepted(p *pendingFrame) *hj212.Frame {
+	s, f := c.s, p.f
+	s.m.frame(f.CN, p.msg.Verdict)
+	if p.msg.Verdict == VerdictWrongPassword {
 		// Not bound to the MN: a client that does not know the password
 		// must not receive the device's platform requests nor count as
 		// the device being online.
-		s.presence.setError(f.MN, "wrong password", now)
-		return
+		s.presence.setError(f.MN, "wrong password", p.now)
+		return nil
 	}
-	c.seen(f, now)
+	c.seen(f, p.now)
 	if reply, ok := hj212.ReplyFor(f); ok {
-		c.reply(reply)
+		return reply
 	}
-	if msg.Verdict != VerdictOK {
-		return
-	}
-	c.after(f, dev, now)
+	return nil
 }
 
 // lookup asks the (cached) registry, bounded in time: a registry that
@@ -334,9 +444,9 @@ func (c *conn) subject(cn, mn string) string {
 	return c.subj
 }
 
-// archive publishes m and reports whether the bus committed it. Only then
-// may the frame be acknowledged.
-func (c *conn) archive(m *Message) bool {
+// message stamps m and returns what the bus carries of it: its subject,
+// its encoding, and, for a bus in this process, the message itself.
+func (c *conn) message(m *Message) (subject string, data []byte, v *Message) {
 	s := c.s
 	m.Received = s.cfg.Now()
 	m.Remote = c.remote
@@ -348,21 +458,32 @@ func (c *conn) archive(m *Message) bool {
 	c.buf = m.AppendBinary(c.buf[:0])
 	// The bus may hand the bytes to live subscribers after Publish
 	// returns, so they get their own copy; c.buf only saves the growth.
-	data := append([]byte(nil), c.buf...)
-	ctx := c.publishCtx()
-	start := time.Now()
-	var err error
-	if vp, ok := s.cfg.Bus.(bus.ValuePublisher); ok {
+	data = append([]byte(nil), c.buf...)
+	if _, ok := s.cfg.Bus.(bus.ValuePublisher); ok {
 		// In process, the consumers get the message as it is, decoded
 		// frame included, and skip decoding both again. Its Raw is the
 		// copy inside data: m.Raw is the scanner's buffer, which the next
-		// frame overwrites, and a publish that timed out may still be
+		// read overwrites, and a publish that timed out may still be
 		// written after this connection moved on.
-		v := *m
-		v.Raw = data[len(data)-len(m.Raw):]
-		err = vp.PublishValue(ctx, c.subject(m.CN, m.MN), data, &v)
+		cp := *m
+		cp.Raw = data[len(data)-len(m.Raw):]
+		v = &cp
+	}
+	return c.subject(m.CN, m.MN), data, v
+}
+
+// archive publishes m and reports whether the bus committed it. Only then
+// may the frame be acknowledged.
+func (c *conn) archive(m *Message) bool {
+	s := c.s
+	subject, data, v := c.message(m)
+	ctx := c.publishCtx()
+	start := time.Now()
+	var err error
+	if vp, ok := s.cfg.Bus.(bus.ValuePublisher); ok && v != nil {
+		err = vp.PublishValue(ctx, subject, data, v)
 	} else {
-		err = s.cfg.Bus.Publish(ctx, c.subject(m.CN, m.MN), data)
+		err = s.cfg.Bus.Publish(ctx, subject, data)
 	}
 	c.pubTimer.Stop()
 	s.m.commit.UpdateDuration(start)
@@ -404,13 +525,18 @@ func (c *conn) reply(f *hj212.Frame) {
 		return
 	}
 	if err := c.write(b); err != nil {
-		// A client that does not read its answers (or is gone) would
-		// make every later write wait WriteTimeout: close it.
-		c.s.log.Info("gateway write failed, connection closed", "remote", c.remote, "err", err)
-		c.nc.Close()
+		c.writeFailed(err)
 		return
 	}
 	c.s.m.ack(f.CN)
+}
+
+// writeFailed closes a connection whose answer could not be written: a
+// client that does not read its answers (or is gone) would make every
+// later write wait WriteTimeout.
+func (c *conn) writeFailed(err error) {
+	c.s.log.Info("gateway write failed, connection closed", "remote", c.remote, "err", err)
+	c.nc.Close()
 }
 
 func (c *conn) write(b []byte) error {

@@ -37,7 +37,8 @@ type harness struct {
 	gate    chan struct{} // when non-nil, each commit waits for a receive
 	events  []Event
 	uploads []string
-	decoded int // in-process messages that carried their decoded frame
+	decoded int   // in-process messages that carried their decoded frame
+	batches []int // the sizes of the store consumer's batches
 }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
@@ -52,6 +53,7 @@ func newHarness(t testing.TB, tweak func(*Config)) *harness {
 		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		h.batches = append(h.batches, len(batch))
 		for _, m := range batch {
 			var msg Message
 			if err := msg.UnmarshalBinary(m.Data); err != nil {
@@ -272,6 +274,108 @@ func TestAckExactBytesAfterCommit(t *testing.T) {
 	}
 	if k := h.eventKinds(mn); k[0] != EventOnline {
 		t.Fatalf("events %v, want online first", k)
+	}
+}
+
+// plainBus hides the in-process bus's batch and value publishing: a bus
+// that can only Publish.
+type plainBus struct{ bus.Bus }
+
+// batchBus records the sizes of the batches published through it.
+type batchBus struct {
+	*bus.Memory
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (b *batchBus) PublishBatch(ctx context.Context, msgs []bus.Msg, errs []error) {
+	b.mu.Lock()
+	b.sizes = append(b.sizes, len(msgs))
+	b.mu.Unlock()
+	b.Memory.PublishBatch(ctx, msgs, errs)
+}
+
+// TestBackToBackFramesShareOneCommit: frames a device sends without
+// waiting (a backlog upload) that arrive together are published in one
+// batch and answered in their order, each after its commit; a bad frame
+// among them is archived in its place and not answered. A bus without
+// PublishBatch gets the same answers, a publish and commit per frame.
+func TestBackToBackFramesShareOneCommit(t *testing.T) {
+	for _, batched := range []bool{true, false} {
+		t.Run(fmt.Sprintf("batched=%v", batched), func(t *testing.T) {
+			var bb *batchBus
+			h := newHarness(t, func(c *Config) {
+				if batched {
+					bb = &batchBus{Memory: c.Bus.(*bus.Memory)}
+					c.Bus = bb
+				} else {
+					c.Bus = plainBus{c.Bus}
+				}
+			})
+			h.register("MN1", "pw")
+			var frames [][]byte
+			var stream []byte
+			for i := range 7 {
+				f := upload(fmt.Sprintf("2020010100000000%d", i), "2011", "pw", "MN1", fmt.Sprintf("2020010100000%d", i))
+				if i == 3 {
+					f[len(f)-3] ^= 1 // a CRC digit
+				}
+				frames = append(frames, f)
+				stream = append(stream, f...)
+			}
+			h.mu.Lock()
+			h.gate = make(chan struct{})
+			gate := h.gate
+			h.mu.Unlock()
+			d := h.dial()
+			d.send(stream) // one write, well below the scanner's first read
+			if got := d.read(300 * time.Millisecond); got != nil {
+				t.Fatalf("answered before any commit: %q", got)
+			}
+			d = &device{t: t, c: d.c, sc: hj212.NewScanner(d.c)}
+			h.mu.Lock()
+			h.gate = nil
+			close(gate) // the held commit and every later one proceed
+			h.mu.Unlock()
+			for i, f := range frames {
+				if i == 3 {
+					continue
+				}
+				g, _ := hj212.Decode(f, hj212.Strict)
+				r, _ := hj212.ReplyFor(g)
+				want, _ := hj212.Encode(r)
+				if got := d.read(5 * time.Second); string(got) != string(want) {
+					t.Fatalf("answer to frame %d\n got %q\nwant %q", i, got, want)
+				}
+			}
+			if got := d.read(200 * time.Millisecond); got != nil {
+				t.Fatalf("an answer too many: %q", got)
+			}
+			st := h.storedMessages()
+			if len(st) != 7 {
+				t.Fatalf("%d frames stored, want 7", len(st))
+			}
+			for i, m := range st {
+				if string(m.Raw) != string(frames[i]) || (m.Verdict == VerdictOK) == (i == 3) {
+					t.Fatalf("stored frame %d: %s %q, want frame %d in order, only the bad one refused", i, m.Verdict, m.Raw, i)
+				}
+			}
+			h.mu.Lock()
+			commits := len(h.batches)
+			h.mu.Unlock()
+			if batched {
+				// Three before the bad frame, three after it; the bad
+				// one is published alone, after the three before it.
+				bb.mu.Lock()
+				sizes := bb.sizes
+				bb.mu.Unlock()
+				if !reflect.DeepEqual(sizes, []int{3, 3}) {
+					t.Fatalf("published batches %v, want [3 3]", sizes)
+				}
+			} else if commits != 7 {
+				t.Fatalf("%d commits, want one per frame", commits)
+			}
+		})
 	}
 }
 

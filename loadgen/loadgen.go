@@ -336,13 +336,37 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 	defer func() { *seqp = fm.seq }()
 	f := fm.f
 	next := time.Now()
-	timeout := time.NewTimer(r.cfg.AckTimeout)
-	defer timeout.Stop()
+	// Frames go out together while the window has room, as a device
+	// uploading its backlog writes them back to back; the buffer is
+	// written when the window is full, before pacing waits, and at the end.
+	flush := func() bool {
+		if bw.Buffered() == 0 {
+			return true
+		}
+		c.SetWriteDeadline(time.Now().Add(r.cfg.AckTimeout))
+		if err := bw.Flush(); err != nil {
+			if sctx.Err() == nil {
+				r.fail(ErrClosed)
+			}
+			return false
+		}
+		return true
+	}
 	for sctx.Err() == nil {
 		select {
 		case tokens <- struct{}{}:
-		case <-sctx.Done():
-			continue
+		default:
+			if !flush() {
+				return
+			}
+			select {
+			case tokens <- struct{}{}:
+			case <-sctx.Done():
+				continue
+			}
+		}
+		if r.perConnIv > 0 && !flush() {
+			return
 		}
 		if !r.pace(sctx, &next) {
 			continue
@@ -363,30 +387,18 @@ func (r *run) session(ctx context.Context, stop context.CancelFunc, c net.Conn, 
 		}
 		inflight[f.QN] = time.Now()
 		mu.Unlock()
-		c.SetWriteDeadline(time.Now().Add(r.cfg.AckTimeout))
-		if _, err = bw.Write(buf); err == nil {
-			err = bw.Flush()
+		if bw.Available() < len(buf) {
+			c.SetWriteDeadline(time.Now().Add(r.cfg.AckTimeout))
 		}
-		if err != nil {
+		if _, err = bw.Write(buf); err != nil {
 			if sctx.Err() == nil {
 				r.fail(ErrClosed)
 			}
 			return
 		}
 		r.sent.Add(1)
-		// The oldest frame in flight must be answered within AckTimeout.
-		if r.cfg.Window == 1 {
-			timeout.Reset(r.cfg.AckTimeout)
-			select {
-			case tokens <- struct{}{}: // the ack freed the slot
-				<-tokens
-			case <-timeout.C:
-				r.fail(ErrTimeout)
-				return
-			case <-sctx.Done():
-			}
-		}
 	}
+	flush()
 	if kind := <-readErr; kind != "" && ctx.Err() == nil {
 		r.fail(kind)
 	}
