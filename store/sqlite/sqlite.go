@@ -47,7 +47,6 @@ type Store struct {
 var dialect = &sqlstore.Dialect{
 	Name:       "sqlite",
 	TimeArg:    func(sec int64) any { return sec },
-	InsertRows: insertRows,
 	LoadRows:   loadRows,
 	UpdateRows: updateRows,
 	ScanRows:   scanRows,
@@ -55,10 +54,10 @@ var dialect = &sqlstore.Dialect{
 	ReadSQL:    readSQL,
 	PurgeSQL:   purgeSQL,
 	RangeArgs:  rangeArgs,
-	// Frames in multi-row statements: see insertFrames.
-	InsertFrames: insertFrames,
-	IndexFrames:  indexFrames,
-	FramesByMN:   framesByMN,
+	// InsertRows and InsertFrames use a store's prepared statements:
+	// Open sets them.
+	IndexFrames: indexFrames,
+	FramesByMN:  framesByMN,
 }
 
 // Frames are indexed by device (raw_frame_by_mn, migration 0003) in bulk:
@@ -202,8 +201,72 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	closer := func() error { return errors.Join(r.Close(), w.Close()) }
-	return &Store{DB: sqlstore.New(dialect, w, r, closer), path: path}, nil
+	stmts, err := prepareInserts(ctx, w)
+	if err != nil {
+		errors.Join(r.Close(), w.Close())
+		return nil, err
+	}
+	closer := func() error { return errors.Join(stmts.close(), r.Close(), w.Close()) }
+	// The dialect's writes use this store's prepared statements.
+	d := *dialect
+	d.InsertRows = func(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
+		return insertRows(ctx, tx, stmts, rows)
+	}
+	d.InsertFrames = func(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int64, error) {
+		return insertFrames(ctx, tx, stmts, frames)
+	}
+	return &Store{DB: sqlstore.New(&d, w, r, closer), path: path}, nil
+}
+
+// inserts are the writer connection's prepared multi-row INSERTs, for
+// insertChunk rows and for each power of two below it: a batch is written
+// in full chunks and a remainder of at most log2(insertChunk) statements.
+// Parsing a statement of hundreds of rows, in every transaction, was a
+// tenth of the store writer's CPU.
+type inserts struct {
+	frames, rows map[int]*sql.Stmt // by rows per statement
+}
+
+func prepareInserts(ctx context.Context, w *sql.DB) (*inserts, error) {
+	in := &inserts{frames: map[int]*sql.Stmt{}, rows: map[int]*sql.Stmt{}}
+	for n := insertChunk; n >= 1; n /= 2 {
+		st, err := w.PrepareContext(ctx, framesSQL(n))
+		if err != nil {
+			return nil, errors.Join(err, in.close())
+		}
+		in.frames[n] = st
+		if st, err = w.PrepareContext(ctx, insertSQL(n)); err != nil {
+			return nil, errors.Join(err, in.close())
+		}
+		in.rows[n] = st
+	}
+	return in, nil
+}
+
+func (in *inserts) close() error {
+	var errs []error
+	for _, m := range []map[int]*sql.Stmt{in.frames, in.rows} {
+		for _, st := range m {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// chunks calls fn for consecutive [start, end) ranges of n items that
+// inserts has a statement for: full chunks, then the remainder by powers
+// of two.
+func chunks(n int, fn func(start, end int) error) error {
+	start := 0
+	for size := insertChunk; size >= 1; size /= 2 {
+		for n-start >= size {
+			if err := fn(start, start+size); err != nil {
+				return err
+			}
+			start += size
+		}
+	}
+	return nil
 }
 
 // Migrate applies the embedded migrations not yet applied and returns
@@ -345,61 +408,44 @@ const insertChunk = 256
 // existed, the chunk's stored rows are read back: a row that holds
 // exactly our data was inserted (or was an identical copy, which merging
 // would not change either).
-func insertRows(ctx context.Context, tx *sql.Tx, rows []sqlstore.Row) ([]bool, error) {
+func insertRows(ctx context.Context, tx *sql.Tx, in *inserts, rows []sqlstore.Row) ([]bool, error) {
 	ids, err := rowIDs(rows)
 	if err != nil {
 		return nil, err
 	}
 	ok := make([]bool, len(rows))
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
 	args := make([]any, 0, 2*insertChunk)
-	for start := 0; start < len(rows); start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
+	err = chunks(len(rows), func(start, end int) error {
+		chunk := rows[start:end]
 		args = args[:0]
 		for i, r := range chunk {
 			args = append(args, ids[start+i], r.Data)
 		}
-		var st *sql.Stmt
-		var err error
-		if len(chunk) == insertChunk && full != nil {
-			st = full
-		} else {
-			st, err = tx.PrepareContext(ctx, insertSQL(len(chunk)))
-			if err != nil {
-				return nil, err
-			}
-			if len(chunk) == insertChunk {
-				full = st
-			} else {
-				defer st.Close()
-			}
-		}
-		res, err := st.ExecContext(ctx, args...)
+		res, err := tx.StmtContext(ctx, in.rows[len(chunk)]).ExecContext(ctx, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n == int64(len(chunk)) {
 			for i := range chunk {
 				ok[start+i] = true
 			}
-			continue
+			return nil
 		}
-		stored, err := loadIDs(ctx, tx, chunk, ids[start:start+len(chunk)])
+		stored, err := loadIDs(ctx, tx, chunk, ids[start:end])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, r := range chunk {
 			ok[start+i] = bytes.Equal(stored[i], r.Data)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
@@ -499,11 +545,8 @@ func MigrateDir(ctx context.Context, dataDir string) ([]string, error) {
 	return Migrate(ctx, db)
 }
 
-// frameChunk is the number of frames per INSERT statement: 9 parameters
-// each, 9 × 200 far below SQLite's limit of 32,766.
-const frameChunk = 200
-
-// insertFrames inserts frames in multi-row statements. A statement per
+// insertFrames inserts frames in multi-row statements (9 parameters each,
+// 9 × insertChunk far below SQLite's limit of 32,766). A statement per
 // frame cost about 40 µs of driver and cgo overhead, more than SQLite's own
 // work, and was most of a group commit's time. The ids are given, not
 // read back: raw_frame.id is an INTEGER PRIMARY KEY without AUTOINCREMENT,
@@ -511,23 +554,16 @@ const frameChunk = 200
 // and the transaction holds the write lock (BEGIN IMMEDIATE), so nobody
 // can take them meanwhile. RETURNING would not do: its order is not
 // defined (sqlite.org/lang_returning.html, "limitations").
-func insertFrames(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int64, error) {
+func insertFrames(ctx context.Context, tx *sql.Tx, in *inserts, frames []store.Frame) ([]int64, error) {
 	var last int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(max(id), 0) FROM raw_frame").Scan(&last); err != nil {
 		return nil, err
 	}
 	ids := make([]int64, len(frames))
-	args := make([]any, 0, 9*frameChunk)
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	for start := 0; start < len(frames); start += frameChunk {
-		chunk := frames[start:min(start+frameChunk, len(frames))]
+	args := make([]any, 0, 9*insertChunk)
+	err := chunks(len(frames), func(start, end int) error {
 		args = args[:0]
-		for i, f := range chunk {
+		for i, f := range frames[start:end] {
 			last++
 			ids[start+i] = last
 			raw := f.Raw
@@ -536,25 +572,18 @@ func insertFrames(ctx context.Context, tx *sql.Tx, frames []store.Frame) ([]int6
 			}
 			args = append(args, last, f.Received.Unix(), f.Remote, f.MN, f.CN, f.QN, raw, f.Verdict, f.Diagnostics)
 		}
-		st := full
-		if st == nil || len(chunk) != frameChunk {
-			var err error
-			st, err = tx.PrepareContext(ctx, valuesSQL("INSERT INTO raw_frame (id, received, remote, mn, cn, qn, raw, verdict, diagnostics) VALUES ",
-				"(?,?,?,?,?,?,?,?,?)", len(chunk), ""))
-			if err != nil {
-				return nil, err
-			}
-			if len(chunk) == frameChunk {
-				full = st
-			} else {
-				defer st.Close()
-			}
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return nil, err
-		}
+		_, err := tx.StmtContext(ctx, in.frames[end-start]).ExecContext(ctx, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ids, nil
+}
+
+func framesSQL(n int) string {
+	return valuesSQL("INSERT INTO raw_frame (id, received, remote, mn, cn, qn, raw, verdict, diagnostics) VALUES ",
+		"(?,?,?,?,?,?,?,?,?)", n, "")
 }
 
 // valuesSQL repeats tuple n times, comma-separated, between head and tail.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,5 +222,87 @@ func TestReadManyRows(t *testing.T) {
 		From: base.Add(10 * time.Minute), To: base.Add(time.Duration(readWindow+20) * time.Minute)})
 	if err != nil || len(got) != readWindow+10 || !got[0].Time.Equal(ms[10].Time) {
 		t.Fatalf("%d values from %v, %v", len(got), got[0].Time, err)
+	}
+}
+
+// TestChunks: the ranges cover 0..n in order, each of a size there is a
+// prepared statement for.
+func TestChunks(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, insertChunk - 1, insertChunk, insertChunk + 1, 1000, 2*insertChunk + 77} {
+		next := 0
+		err := chunks(n, func(start, end int) error {
+			size := end - start
+			if start != next || size < 1 || size > insertChunk || size&(size-1) != 0 {
+				t.Fatalf("n=%d: range [%d, %d) after %d", n, start, end, next)
+			}
+			next = end
+			return nil
+		})
+		if err != nil || next != n {
+			t.Fatalf("n=%d: covered %d, %v", n, next, err)
+		}
+	}
+}
+
+// TestIngestBatchOddSizes: batches of sizes that take full statements and
+// every remainder statement store each frame once, in order, with its
+// values.
+func TestIngestBatchOddSizes(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	points := storetest.SeedPoints(t, s, 3)
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, store.CST)
+	total := 0
+	for _, n := range []int{1, insertChunk + 255, 2*insertChunk + 3} {
+		fs := make([]store.Frame, n)
+		ms := make([][]store.Measurement, n)
+		for i := range fs {
+			at := base.Add(time.Duration(total+i) * time.Minute)
+			fs[i] = store.Frame{Received: base, MN: storetest.MN, CN: "2051", QN: fmt.Sprint(total + i),
+				Raw: []byte(fmt.Sprintf("##frame %d", total+i)), Verdict: "ok"}
+			ms[i] = []store.Measurement{{Point: points[i%3], Factor: "a21026", Kind: store.Minute, Time: at,
+				Values: store.Values{Flag: "N"}.With(store.Avg, float64(total+i))}}
+		}
+		ids, err := s.IngestBatch(ctx, fs, ms)
+		if err != nil {
+			t.Fatalf("batch of %d: %v", n, err)
+		}
+		for i := 1; i < n; i++ {
+			if ids[i] != ids[i-1]+1 {
+				t.Fatalf("batch of %d: ids %d then %d", n, ids[i-1], ids[i])
+			}
+		}
+		total += n
+	}
+	got, err := s.Frames(ctx, store.FrameQuery{MN: storetest.MN, Limit: total + 1})
+	if err != nil || len(got) != total {
+		t.Fatalf("%d frames stored (%v), want %d", len(got), err, total)
+	}
+	seen := map[string]bool{}
+	for _, f := range got {
+		seen[string(f.Raw)] = true
+	}
+	for i := range total {
+		if !seen[fmt.Sprintf("##frame %d", i)] {
+			t.Fatalf("frame %d missing", i)
+		}
+	}
+	var values int
+	for _, p := range points {
+		vs, err := s.Measurements(ctx, store.MeasurementQuery{Point: p, Factor: "a21026", Kind: store.Minute,
+			From: base, To: base.Add(time.Duration(total) * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if x, _ := v.Values.Get(store.Avg); !v.Time.Equal(base.Add(time.Duration(x) * time.Minute)) {
+				t.Fatalf("point %s: value %v at %v", p, x, v.Time)
+			}
+		}
+		values += len(vs)
+	}
+	if values != total {
+		t.Fatalf("%d values stored, want %d", values, total)
 	}
 }
