@@ -21,7 +21,8 @@ import (
 
 // TestCrashKeepsEveryAcknowledgedFrame runs the real binary under load and
 // kills it with SIGKILL three times, restarting it on the same data
-// directory, then stops it with SIGTERM. A device that received an acknowledgement was told its frame
+// directory, then stops it with SIGTERM. Half the devices wait for each
+// acknowledgement, half send four frames at a time. A device that received an acknowledgement was told its frame
 // is safe; after every crash each such frame must be in the raw archive
 // and its value in the measurements.
 func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
@@ -109,6 +110,9 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 				}
 				defer c.Close()
 				sc := hj212.NewScanner(c)
+				// Odd devices upload a backlog: four frames in one write,
+				// which the gateway commits and answers together.
+				burst := 1 + 3*(i%2)
 				for {
 					select {
 					case <-stop:
@@ -117,24 +121,31 @@ func TestCrashKeepsEveryAcknowledgedFrame(t *testing.T) {
 					}
 					mu.Lock()
 					h := next[i]
-					next[i]++
+					next[i] += burst
 					mu.Unlock()
-					qn := fmt.Sprintf("2020010100%07d", h)
+					var out []byte
+					for k := range burst {
+						qn := fmt.Sprintf("2020010100%07d", h+k)
+						out = append(out, hourly(qn, "pw", mn(i), hj212.FormatTime(base.Add(time.Duration(h+k)*time.Hour)), fmt.Sprint(h+k))...)
+					}
 					c.SetDeadline(time.Now().Add(10 * time.Second))
-					if _, err := c.Write(hourly(qn, "pw", mn(i), hj212.FormatTime(base.Add(time.Duration(h)*time.Hour)), fmt.Sprint(h))); err != nil {
+					if _, err := c.Write(out); err != nil {
 						return
 					}
-					if !sc.Scan() {
-						return // killed: this frame's fate is unknown, and that is allowed
+					for k := range burst {
+						qn := fmt.Sprintf("2020010100%07d", h+k)
+						if !sc.Scan() {
+							return // killed: this frame's fate is unknown, and that is allowed
+						}
+						f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+						if err != nil || f.CN != "9014" || f.QN != qn {
+							t.Errorf("device %d: reply %q to QN %s", i, sc.Bytes(), qn)
+							return
+						}
+						mu.Lock()
+						acked[i] = append(acked[i], h+k)
+						mu.Unlock()
 					}
-					f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
-					if err != nil || f.CN != "9014" || f.QN != qn {
-						t.Errorf("device %d: reply %q to QN %s", i, sc.Bytes(), qn)
-						return
-					}
-					mu.Lock()
-					acked[i] = append(acked[i], h)
-					mu.Unlock()
 				}
 			}()
 		}
