@@ -8,6 +8,10 @@
 // acknowledges a frame (9014, or 9013 for a notification) only after
 // bus.Publish returned nil, which means the store's writer committed it:
 // an acknowledged frame is never lost. The gateway never calls the store.
+// Frames a device sent back to back (a backlog upload, 补发) that arrived
+// in one read are published together (bus.BatchPublisher) and answered in
+// one write, in their order: they share a commit instead of waiting for
+// one each, and nothing more is read until they are answered.
 //
 // Around that it keeps presence (online/offline events), sends platform
 // requests and follows their 9011/9012 answers by QN with timeouts and

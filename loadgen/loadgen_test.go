@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -372,5 +373,79 @@ func TestDataTimes(t *testing.T) {
 			}
 		}
 		mu.Unlock()
+	}
+}
+
+// readCounter counts the reads that returned data.
+type readCounter struct {
+	net.Conn
+	reads *atomic.Int64
+}
+
+func (r readCounter) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	if n > 0 {
+		r.reads.Add(1)
+	}
+	return n, err
+}
+
+// TestWindowFramesShareWrites: with a window of 4, frames the window has
+// room for go out in one write. The server answers only once it holds four
+// frames, so the first four are written before any answer can free the
+// window, and arrive in one read; the run as a whole takes fewer reads
+// than frames.
+func TestWindowFramesShareWrites(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var reads, frames atomic.Int64
+	firstRead := make(chan int64, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		sc := hj212.NewScanner(readCounter{c, &reads})
+		var out []byte
+		for sc.Scan() {
+			f, err := hj212.Decode(sc.Bytes(), hj212.Strict)
+			if err != nil {
+				t.Errorf("bad frame: %v", err)
+				return
+			}
+			if frames.Add(1) == 4 {
+				firstRead <- reads.Load()
+			}
+			r, _ := hj212.ReplyFor(f)
+			out, _ = hj212.AppendEncode(out, r)
+			if frames.Load()%4 == 0 {
+				if _, err := c.Write(out); err != nil {
+					return
+				}
+				out = out[:0]
+			}
+		}
+	}()
+	res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 1, Window: 4, MaxFrames: 400, Duration: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Acked < 100 {
+		t.Fatalf("acked %d of %d", res.Acked, res.Sent)
+	}
+	select {
+	case n := <-firstRead:
+		if n != 1 {
+			t.Errorf("the first four frames took %d reads, want one write", n)
+		}
+	default:
+		t.Fatal("the server never held four frames")
+	}
+	if r, f := reads.Load(), frames.Load(); r >= f {
+		t.Errorf("%d reads for %d frames: the window's frames were written one by one", r, f)
 	}
 }

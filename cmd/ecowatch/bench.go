@@ -54,7 +54,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "run length (at most 1h)")
 	fs.Float64Var(&c.Rate, "rate", 0, "total frames/s offered (0 = as fast as acks come back)")
 	fs.IntVar(&c.Values, "values", 10, "values per frame")
-	fs.IntVar(&c.Window, "window", 1, "unacknowledged frames in flight per connection")
+	fs.IntVar(&c.Window, "window", 1, "unacknowledged frames in flight per connection; above 1 the frames that fit in the window go out in one write, as a device uploading its backlog sends them")
 	fs.BoolVar(&c.Resend, "resend", false, "every frame re-sends the current interval (the store merges; default: each frame a new interval)")
 	fs.Int64Var(&c.MaxFrames, "max-frames", 0, "stop after this many frames (0 = no limit)")
 	fs.DurationVar(&c.AckTimeout, "ack-timeout", 10*time.Second, "ack wait before a frame counts as timed out")
