@@ -342,7 +342,11 @@ func (db *DB) IngestBatch(ctx context.Context, frames []store.Frame, ms [][]stor
 				return fmt.Errorf("index frames: %w", err)
 			}
 		}
-		var ks []keyed
+		n := 0
+		for _, i := range sel {
+			n += len(perFrame[i])
+		}
+		ks := make([]keyed, 0, n)
 		for _, i := range sel {
 			for _, r := range perFrame[i] {
 				r.e.Frame = ids[i]
