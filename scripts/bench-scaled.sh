@@ -13,7 +13,8 @@
 # for the scaled runs, the CPU each process spent per acknowledged frame and
 # the bytes the stream holds per frame.
 #
-# Settings: CONNS (2000), DURATION (20s), PG (postgres://postgres@127.0.0.1:5432/test),
+# Settings: CONNS (2000), WINDOW (1: frames in flight per connection),
+# DURATION (20s), PG (postgres://postgres@127.0.0.1:5432/test),
 # SYNC (0), BIN (built here). The NATS server is scripts/natsd, nats-server
 # from the module the tests use, so sync_interval: always is available
 # whatever the machine's packaged server is.
@@ -21,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONNS=${CONNS:-2000}
+WINDOW=${WINDOW:-1}
 DURATION=${DURATION:-20s}
 PG=${PG:-postgres://postgres@127.0.0.1:5432/test}
 SYNC=${SYNC:-0}
@@ -54,7 +56,7 @@ for t in enterprises points devices; do
 	"$BIN" simulate --devices "$CONNS" --print-registry "$t" >"$work/$t.csv"
 done
 common=(--max-conns-per-addr 20000 --max-frame-rate -1 --backfill=false --clock-drift=-1s --retention off --log-level warn)
-bench=(bench gateway --conns "$CONNS" --mn-prefix SIM --duration "$DURATION")
+bench=(bench gateway --conns "$CONNS" --window "$WINDOW" --mn-prefix SIM --duration "$DURATION")
 
 echo "== embedded: ecowatch serve (SQLite, in-process bus)"
 "$BIN" seed hunan --data-dir "$work/data" >/dev/null
